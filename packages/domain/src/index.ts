@@ -1,0 +1,12 @@
+export * from './audit.js';
+export * from './calcom-mapping.js';
+export type * from './commands.js';
+export * from './decide.js';
+export { syncRequest } from './decide-admin.js';
+export * from './divergence.js';
+export * from './errors.js';
+export * from './events.js';
+export * from './fields.js';
+export * from './service-state.js';
+export * from './status-view.js';
+export * from './sync-plan.js';

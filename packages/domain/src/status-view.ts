@@ -1,0 +1,196 @@
+import type { ServiceFields } from './fields.js';
+import type { ServiceState, SyncError, SyncStatus } from './service-state.js';
+
+export interface Reason {
+  code: string;
+  message: string;
+}
+
+export interface NextAction {
+  code: string;
+  message: string;
+  /** The HTTP call that performs it, when there is one. */
+  request: string | null;
+}
+
+/** The status view of one service: the ServiceView of SPEC §9. */
+export interface ServiceView {
+  serviceId: string;
+  companyId: string;
+  revision: number;
+  fields: ServiceFields;
+  calcom: { eventTypeId: number | null; teamId: number } | null;
+  sync: {
+    status: SyncStatus;
+    direction: 'platform→calcom';
+    since: string | null;
+    message: string;
+    lastAttemptAt: string | null;
+    lastSuccessAt: string | null;
+    lastError: SyncError | null;
+    attempts: number;
+    nextRetryAt: string | null;
+  };
+  divergence: {
+    detectedAt: string;
+    source: 'webhook' | 'reconciliation';
+    fields: Array<{ field: string; platform: unknown; calcom: unknown }>;
+  } | null;
+  bookable: boolean;
+  notBookableReasons: Reason[];
+  nextAction: NextAction | null;
+  registeredAt: string | null;
+  updatedAt: string | null;
+}
+
+/** Team-wide facts that change what a service's status means (credentials paused). */
+export interface TeamSyncContext {
+  paused: { since: string; message: string } | null;
+}
+
+function statusMessage(state: ServiceState, team: TeamSyncContext): string {
+  const error = state.sync.lastError;
+  switch (state.status) {
+    case 'never':
+      return 'Not linked to a Cal.com event type; nothing is synced.';
+    case 'pending':
+      if (team.paused) return `Waiting: sync for this Cal.com team is paused (${team.paused.message}).`;
+      if (state.sync.nextRetryAt && error) {
+        return `Retrying after a ${error.kind.replace('_', ' ')} failure (${error.message}).`;
+      }
+      return state.createIn !== null
+        ? 'Waiting for the event type to be created in Cal.com.'
+        : 'Changes are waiting to be pushed to Cal.com.';
+    case 'synced':
+      return 'Cal.com holds exactly the platform’s values.';
+    case 'error':
+      return `The last push failed for good: ${error?.message ?? 'unknown error'}.`;
+    case 'diverged':
+      return 'Cal.com was changed outside the platform; pushes are held until an admin decides.';
+    case 'orphaned':
+      return `Cal.com event type ${state.missing?.eventTypeId ?? ''} was not found in Cal.com.`;
+  }
+}
+
+function reasons(state: ServiceState, team: TeamSyncContext): Reason[] {
+  const list: Reason[] = [];
+  if (state.fields && !state.fields.isActive) {
+    list.push({ code: 'INACTIVE', message: 'The service is inactive on the platform.' });
+  }
+  const byStatus: Record<Exclude<SyncStatus, 'synced'>, Reason> = {
+    never: { code: 'NOT_LINKED', message: 'The service is not linked to a Cal.com event type.' },
+    pending: { code: 'SYNC_PENDING', message: 'Cal.com does not hold the latest values yet.' },
+    error: {
+      code: 'SYNC_ERROR',
+      message: `The last push failed: ${state.sync.lastError?.message ?? 'unknown'}.`,
+    },
+    diverged: { code: 'DIVERGED', message: 'Cal.com holds values that differ from the platform’s.' },
+    orphaned: { code: 'ORPHANED', message: 'The linked Cal.com event type is missing.' },
+  };
+  if (state.status !== 'synced') list.push(byStatus[state.status]);
+  if (team.paused && state.status !== 'synced') {
+    list.push({
+      code: 'TEAM_SYNC_PAUSED',
+      message: `Cal.com rejected the team's credentials: ${team.paused.message}`,
+    });
+  }
+  return list;
+}
+
+function nextAction(state: ServiceState, team: TeamSyncContext): NextAction | null {
+  const id = state.serviceId;
+  if (team.paused && (state.status === 'pending' || state.status === 'error')) {
+    return {
+      code: 'FIX_CALCOM_CREDENTIALS',
+      message:
+        'Cal.com answered 401/403 for this team: check the API key and that its owner is a team admin, then reset the sync status.',
+      request: `POST /v1/services/${id}/sync-status/reset`,
+    };
+  }
+  switch (state.status) {
+    case 'never':
+      return {
+        code: 'LINK_EVENT_TYPE',
+        message: 'Link the service to a Cal.com event type to make it bookable.',
+        request: `POST /v1/services/${id}/link`,
+      };
+    case 'pending':
+      return null;
+    case 'synced':
+      return state.fields?.isActive
+        ? null
+        : {
+            code: 'ACTIVATE',
+            message: 'Set isActive to true to make it bookable.',
+            request: `PATCH /v1/services/${id}`,
+          };
+    case 'error':
+      return {
+        code: 'RESET_SYNC_STATUS',
+        message:
+          'Fix the cause named in lastError (edit the service if a value was rejected), then reset to push again.',
+        request: `POST /v1/services/${id}/sync-status/reset`,
+      };
+    case 'diverged': {
+      const priceOnly = state.divergence?.fields.every((entry) => entry.field === 'price');
+      return {
+        code: 'RESOLVE_DIVERGENCE',
+        message: priceOnly
+          ? 'Cal.com’s price differs and cannot be set through its API: change it in Cal.com’s payment settings, or accept Cal.com’s price.'
+          : 'Decide per field: keep_platform pushes the platform’s value again, accept_calcom takes Cal.com’s value (needs confirm).',
+        request: `POST /v1/services/${id}/divergence/resolve`,
+      };
+    }
+    case 'orphaned':
+      return {
+        code: 'RELINK_OR_RESET',
+        message:
+          'Link the service to an existing event type, or reset the sync status if the event type is back.',
+        request: `POST /v1/services/${id}/link`,
+      };
+  }
+}
+
+const noTeamContext: TeamSyncContext = { paused: null };
+
+/** The status view of a service (SPEC §5, §9). Bookable ⇔ isActive ∧ status = synced. */
+export function statusView(state: ServiceState, team: TeamSyncContext = noTeamContext): ServiceView {
+  if (!state.exists || !state.fields)
+    throw new Error(`statusView of a service that does not exist (${state.serviceId})`);
+  const notBookableReasons = reasons(state, team);
+  const calcom = state.link
+    ? { eventTypeId: state.link.eventTypeId, teamId: state.link.teamId }
+    : state.createIn !== null
+      ? { eventTypeId: null, teamId: state.createIn }
+      : null;
+  return {
+    serviceId: state.serviceId,
+    companyId: state.companyId,
+    revision: state.revision,
+    fields: state.fields,
+    calcom,
+    sync: {
+      status: state.status,
+      direction: 'platform→calcom',
+      since: state.statusSince,
+      message: statusMessage(state, team),
+      lastAttemptAt: state.sync.lastAttemptAt,
+      lastSuccessAt: state.sync.lastSuccessAt,
+      lastError: state.sync.lastError,
+      attempts: state.sync.attempts,
+      nextRetryAt: state.sync.nextRetryAt,
+    },
+    divergence: state.divergence
+      ? {
+          detectedAt: state.divergence.detectedAt,
+          source: state.divergence.source,
+          fields: state.divergence.fields,
+        }
+      : null,
+    bookable: state.fields.isActive && state.status === 'synced',
+    notBookableReasons,
+    nextAction: nextAction(state, team),
+    registeredAt: state.registeredAt,
+    updatedAt: state.updatedAt,
+  };
+}

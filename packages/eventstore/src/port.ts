@@ -1,0 +1,148 @@
+import type { ResultAsync } from 'neverthrow';
+
+/**
+ * The EventStore port (SPEC §10). Every engine implements exactly this; one conformance
+ * suite (`conformance.ts`) proves it for each.
+ */
+
+/** What the writer expects the stream's current revision to be. Revisions are 0-based. */
+export type ExpectedRevision =
+  | { kind: 'any' }
+  | { kind: 'no_stream' }
+  | { kind: 'stream_exists' }
+  | { kind: 'exact'; revision: bigint };
+
+export const expected = {
+  any: { kind: 'any' } as ExpectedRevision,
+  noStream: { kind: 'no_stream' } as ExpectedRevision,
+  streamExists: { kind: 'stream_exists' } as ExpectedRevision,
+  /** `revision` is the revision of the last event the writer saw (-1n: no stream). */
+  exact: (revision: bigint): ExpectedRevision =>
+    revision < 0n ? { kind: 'no_stream' } : { kind: 'exact', revision },
+};
+
+/** An event to append. `id` is a UUID; an id already in the stream is not stored twice. */
+export interface NewEvent {
+  id: string;
+  type: string;
+  data: unknown;
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * An event as stored. `position` is an opaque checkpoint token: pass it back as `after`
+ * to read or subscribe from just after this event. `sequence` orders events in commit
+ * order within one engine (read-all order); compare sequences, never positions.
+ */
+export interface RecordedEvent {
+  id: string;
+  streamName: string;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  /** 0-based revision within its stream. */
+  revision: bigint;
+  /** Opaque checkpoint token of this event in the global (read-all) order. */
+  position: string;
+  /** Monotonic number in read-all order (engine-specific origin). */
+  sequence: bigint;
+  /** ISO-8601 time the engine stored the event. */
+  recordedAt: string;
+}
+
+export interface AppendResult {
+  /** Revision of the stream's last event after the append (the next expected revision). */
+  nextExpectedRevision: bigint;
+  /** Position of the last event written (or of the already-stored duplicate). */
+  position: string;
+  /** Number of events newly stored (duplicates by id are skipped). */
+  written: number;
+}
+
+export interface WrongExpectedRevision {
+  code: 'EVENTSTORE.WRONG_EXPECTED_REVISION';
+  streamName: string;
+  expected: ExpectedRevision;
+  /** -1n when the stream does not exist. */
+  actual: bigint;
+  message: string;
+}
+
+export interface StoreUnavailable {
+  code: 'EVENTSTORE.UNAVAILABLE';
+  message: string;
+  cause?: unknown;
+}
+
+export type AppendError = WrongExpectedRevision | StoreUnavailable;
+
+export interface ReadStreamOptions {
+  /** First revision to read (inclusive). Default 0n. */
+  fromRevision?: bigint;
+  /** Maximum number of events. Default: all. */
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Read events strictly after this position. Default: from the beginning. */
+  after?: string;
+  /** Only streams whose name starts with one of these prefixes. Default: all. */
+  streamPrefixes?: string[];
+  /** Maximum number of events. Default: 1000. */
+  maxCount?: number;
+}
+
+export interface SubscriptionOptions {
+  /** Only streams whose name starts with one of these prefixes. */
+  streamPrefixes?: string[];
+  /**
+   * Durable checkpoint name. When set, the subscription starts after the stored
+   * checkpoint and stores the position of every handled event (after the handler
+   * resolves). When unset, it starts after `after` (or at the beginning).
+   */
+  checkpointName?: string;
+  after?: string;
+  /**
+   * Called once per event, in read-all order, one at a time. A rejected promise stops
+   * the subscription (reported through `onError`); the event is not checkpointed.
+   */
+  handler: (event: RecordedEvent) => Promise<void>;
+  onError?: (error: unknown) => void;
+  /** Called every time the subscription has handled everything currently stored. */
+  onCaughtUp?: (position: string | undefined) => void;
+}
+
+export interface Subscription {
+  /** Position of the last handled event (undefined before the first). */
+  readonly lastPosition: string | undefined;
+  /** Resolves once every event committed before this call has been handled. */
+  caughtUp(): Promise<void>;
+  /** Stops delivering; resolves after the in-flight handler (if any) finishes. */
+  stop(): Promise<void>;
+}
+
+export interface CheckpointStore {
+  load(name: string): Promise<string | undefined>;
+  store(name: string, position: string): Promise<void>;
+}
+
+export interface EventStore {
+  /** Engine name for logs and health: memory, pglite, postgres, esdb. */
+  readonly engine: string;
+  appendToStream(
+    streamName: string,
+    events: NewEvent[],
+    expectedRevision: ExpectedRevision,
+  ): ResultAsync<AppendResult, AppendError>;
+  /** Events of one stream in revision order; [] when the stream does not exist. */
+  readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** Events of all streams in commit order. */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Position of the last committed event (undefined for an empty store). */
+  headPosition(): Promise<string | undefined>;
+  subscribe(options: SubscriptionOptions): Subscription;
+  readonly checkpoints: CheckpointStore;
+  /** Cheap reachability check for readiness probes. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
