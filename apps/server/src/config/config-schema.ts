@@ -47,9 +47,15 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EVENTSTORE_URL: z
     .string()
-    .regex(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kurrent):\/\//, 'an esdb:// or kurrentdb:// URL')
+    .regex(
+      /^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kurrent):\/\//,
+      'an esdb:// or kurrentdb:// URL',
+    )
     .optional(),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+    .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   CALSYNC_CONFIG: z.string().min(1).optional(),
 });

@@ -49,7 +49,8 @@ export function sha256Hex(text: string): string {
 
 function pathOf(path: ReadonlyArray<PropertyKey>): string {
   return path.reduce<string>(
-    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
+    (text, key) =>
+      typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key),
     '',
   );
 }
@@ -98,7 +99,12 @@ export function loadConfig(
       companies: [{ id: DEMO.companyId, apiTokenSha256: [sha256Hex(DEMO.token)], calcom: null }],
       sync: file.sync,
       reconciliation: file.reconciliation,
-      demo: { token: DEMO.token, apiKey: DEMO.apiKey, webhookSecret: DEMO.webhookSecret, teamId: DEMO.teamId },
+      demo: {
+        token: DEMO.token,
+        apiKey: DEMO.apiKey,
+        webhookSecret: DEMO.webhookSecret,
+        teamId: DEMO.teamId,
+      },
     });
   }
   const source = `CALSYNC_CONFIG=${vars.CALSYNC_CONFIG}`;
@@ -119,7 +125,8 @@ export function loadConfig(
     if (ids.has(company.id)) problems.push(`${key}.id: "${company.id}" is configured twice`);
     ids.add(company.id);
     for (const digest of company.apiTokenSha256) {
-      if (tokens.has(digest)) problems.push(`${key}.apiTokenSha256: a token digest is shared with another company`);
+      if (tokens.has(digest))
+        problems.push(`${key}.apiTokenSha256: a token digest is shared with another company`);
       tokens.add(digest);
     }
     const calcom = company.calcom;
@@ -137,5 +144,11 @@ export function loadConfig(
     };
   });
   if (problems.length > 0) return err(failure(problems, source));
-  return ok({ ...base, companies, sync: parsed.data.sync, reconciliation: parsed.data.reconciliation, demo: null });
+  return ok({
+    ...base,
+    companies,
+    sync: parsed.data.sync,
+    reconciliation: parsed.data.reconciliation,
+    demo: null,
+  });
 }

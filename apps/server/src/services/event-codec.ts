@@ -1,4 +1,4 @@
-import { type ServiceEvent, parseServiceEvent } from '@calsync/domain';
+import { parseServiceEvent, type ServiceEvent } from '@calsync/domain';
 import type { NewEvent, RecordedEvent } from '@calsync/eventstore';
 
 /** A domain event as the store keeps it: the type, and the payload (validated on write). */

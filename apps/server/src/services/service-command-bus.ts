@@ -48,7 +48,10 @@ export class ServiceCommandBus {
     private readonly newId: () => string,
   ) {}
 
-  async execute(command: ServiceCommand, options: CommandOptions = {}): Promise<Result<CommandOutcome, CommandError>> {
+  async execute(
+    command: ServiceCommand,
+    options: CommandOptions = {},
+  ): Promise<Result<CommandOutcome, CommandError>> {
     const stream = serviceStreamName(command.serviceId);
     for (let attempt = 0; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
       let state: ServiceState;

@@ -45,7 +45,11 @@ export class ServiceReadModel {
   }
 
   /** Applies events appended at `fromRevision` (0-based revision of the first one). */
-  async applyAppended(serviceId: string, fromRevision: number, events: readonly ServiceEvent[]): Promise<void> {
+  async applyAppended(
+    serviceId: string,
+    fromRevision: number,
+    events: readonly ServiceEvent[],
+  ): Promise<void> {
     const current = this.states.get(serviceId) ?? initialState();
     if (current.revision < fromRevision) {
       await this.reload(serviceId);

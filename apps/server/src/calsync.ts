@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import type { TeamSyncContext } from '@calsync/domain';
+import type { EventStore, Subscription } from '@calsync/eventstore';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { CalcomDirectory } from './calcom/calcom-directory.js';
+import type { AppConfig } from './config/load-config.js';
+import { buildHttpApp, type RateLimits } from './http/app.js';
+import type { Readiness } from './http/routes/health-routes.js';
+import { ServiceApplication } from './services/service-application.js';
+import { ServiceCommandBus } from './services/service-command-bus.js';
+import { ServiceReadModel } from './services/service-read-model.js';
+import { WebhookInbox } from './webhooks/webhook-inbox.js';
+
+export interface CalsyncOptions {
+  config: AppConfig;
+  store: EventStore;
+  logger: Logger;
+  clock?: () => Date;
+  newId?: () => string;
+  random?: () => number;
+  directory?: CalcomDirectory;
+  rateLimits?: RateLimits;
+}
+
+/**
+ * The composition root: one store, the status read model fed by a subscription, the command
+ * bus, the use cases, the webhook inbox and the HTTP shell, started and stopped in order.
+ */
+export class Calsync {
+  readonly store: EventStore;
+  readonly readModel: ServiceReadModel;
+  readonly commands: ServiceCommandBus;
+  readonly directory: CalcomDirectory;
+  readonly services: ServiceApplication;
+  readonly webhooks: WebhookInbox;
+  readonly logger: Logger;
+  readonly clock: () => Date;
+  readonly newId: () => string;
+  readonly random: () => number;
+  private subscription: Subscription | undefined;
+  private app: FastifyInstance | undefined;
+  private teamContext: (teamId: number) => TeamSyncContext = () => ({ paused: null });
+
+  constructor(private readonly options: CalsyncOptions) {
+    this.store = options.store;
+    this.logger = options.logger;
+    this.clock = options.clock ?? (() => new Date());
+    this.newId = options.newId ?? randomUUID;
+    this.random = options.random ?? Math.random;
+    this.readModel = new ServiceReadModel(this.store);
+    this.commands = new ServiceCommandBus(this.store, this.readModel, this.newId);
+    this.directory = options.directory ?? new CalcomDirectory(options.config.companies, options.config.sync);
+    this.services = new ServiceApplication(
+      this.store,
+      this.readModel,
+      this.commands,
+      this.directory,
+      this.clock,
+      this.newId,
+      (teamId) => this.teamContext(teamId),
+    );
+    this.webhooks = new WebhookInbox(this.directory, this.readModel, this.commands, this.clock);
+  }
+
+  get config(): AppConfig {
+    return this.options.config;
+  }
+
+  /** Catches the read model up with the store, then starts the HTTP shell (not listening yet). */
+  async start(): Promise<FastifyInstance> {
+    this.subscription = this.store.subscribe({
+      streamPrefixes: ['service-'],
+      handler: (event) => this.readModel.handle(event),
+      onError: (error) => this.logger.error({ err: error }, 'status projection stopped'),
+    });
+    await this.subscription.caughtUp();
+    this.app = await buildHttpApp({
+      logger: this.logger,
+      companies: this.config.companies,
+      services: this.services,
+      webhooks: this.webhooks,
+      readiness: () => this.readiness(),
+      ...(this.options.rateLimits ? { rateLimits: this.options.rateLimits } : {}),
+    });
+    await this.app.ready();
+    return this.app;
+  }
+
+  get http(): FastifyInstance {
+    if (!this.app) throw new Error('Calsync.start() has not run');
+    return this.app;
+  }
+
+  async readiness(): Promise<Readiness> {
+    const reachable = await this.store.ping().catch(() => false);
+    const lag = reachable && this.subscription ? await this.lagOf(this.subscription) : 0;
+    const subscriptions = [{ name: 'status-projection', caughtUp: lag === 0, lag }];
+    return {
+      ready: reachable && subscriptions.every((entry) => entry.caughtUp),
+      store: { engine: this.store.engine, reachable },
+      subscriptions,
+    };
+  }
+
+  /** Number of stored service events the subscription has not handled yet (capped at 1000). */
+  private async lagOf(subscription: Subscription): Promise<number> {
+    const pending = await this.store.readAll({
+      ...(subscription.lastPosition ? { after: subscription.lastPosition } : {}),
+      streamPrefixes: ['service-'],
+      maxCount: 1000,
+    });
+    return pending.length;
+  }
+
+  /** Stops in order: HTTP (no new commands), workers (drain in-flight syncs), projection. */
+  async stop(): Promise<void> {
+    await this.app?.close();
+    await this.subscription?.stop();
+  }
+}

@@ -1,0 +1,178 @@
+import type { ServiceView } from '@calsync/domain';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Result } from 'neverthrow';
+import { z } from 'zod';
+import type { ApplicationError, ServiceApplication } from '../../services/service-application.js';
+import { toHttpError } from '../http-error.js';
+import { callerOf } from '../plugins/authentication.js';
+import {
+  auditEntrySchema,
+  errorResponses,
+  ifMatchHeaderSchema,
+  linkBodySchema,
+  listQuerySchema,
+  patchBodySchema,
+  registerBodySchema,
+  resolveBodySchema,
+  serviceParamsSchema,
+  serviceViewSchema,
+} from '../schemas/http-schemas.js';
+
+function unwrap<T>(result: Result<T, ApplicationError>): T {
+  if (result.isErr()) throw toHttpError(result.error);
+  return result.value;
+}
+
+function withServiceId(request: FastifyRequest, serviceId: string): void {
+  request.log = request.log.child({ serviceId });
+}
+
+/** Commands and queries on services (SPEC §9). Handlers validate by schema and call one use case. */
+export async function serviceRoutes(app: FastifyInstance, services: ServiceApplication): Promise<void> {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['services'];
+
+  routes.post('/v1/services', {
+    schema: {
+      tags,
+      summary: 'Register a service, optionally linking or creating its Cal.com event type',
+      body: registerBodySchema,
+      response: { 201: serviceViewSchema, ...errorResponses(400, 401, 409, 413, 415, 429, 503) },
+    },
+    handler: async (request, reply) => {
+      const view = unwrap(await services.register(callerOf(request), request.body as never));
+      withServiceId(request, view.serviceId);
+      return reply.status(201).header('etag', `"${view.revision}"`).send(view);
+    },
+  });
+
+  routes.get('/v1/services', {
+    schema: {
+      tags,
+      summary: 'List the company’s services, filtered by sync status and bookability',
+      querystring: listQuerySchema,
+      response: { 200: z.object({ items: z.array(serviceViewSchema) }), ...errorResponses(400, 401, 429) },
+    },
+    handler: async (request) => {
+      const { status, bookable } = request.query;
+      return {
+        items: services.list(callerOf(request), {
+          ...(status ? { status } : {}),
+          ...(bookable ? { bookable: bookable === 'true' } : {}),
+        }),
+      };
+    },
+  });
+
+  routes.get('/v1/services/:id', {
+    schema: {
+      tags,
+      summary: 'One service with its status view',
+      params: serviceParamsSchema,
+      response: { 200: serviceViewSchema, ...errorResponses(401, 404, 429) },
+    },
+    handler: async (request, reply) => {
+      withServiceId(request, request.params.id);
+      const view = unwrap(services.get(callerOf(request), request.params.id));
+      return reply.header('etag', `"${view.revision}"`).send(view);
+    },
+  });
+
+  routes.patch('/v1/services/:id', {
+    schema: {
+      tags,
+      summary: 'Edit any subset of fields; If-Match makes the edit conditional on the revision',
+      params: serviceParamsSchema,
+      headers: ifMatchHeaderSchema,
+      body: patchBodySchema,
+      response: { 200: serviceViewSchema, ...errorResponses(400, 401, 404, 409, 413, 415, 429, 503) },
+    },
+    handler: async (request, reply) => {
+      const caller = callerOf(request);
+      const { id } = request.params;
+      withServiceId(request, id);
+      const ifMatch = request.headers['if-match'];
+      const expected = ifMatch === undefined ? undefined : Number(ifMatch.replace(/\D/g, ''));
+      const result = await services.edit(caller, id, request.body, expected);
+      if (result.isErr() && result.error.code === 'REVISION_CONFLICT') {
+        const current = services.get(caller, id);
+        throw toHttpError({ ...result.error, details: { current: current.isOk() ? current.value : null } });
+      }
+      const view: ServiceView = unwrap(result);
+      return reply.header('etag', `"${view.revision}"`).send(view);
+    },
+  });
+
+  routes.post('/v1/services/:id/link', {
+    schema: {
+      tags,
+      summary: 'Link the service to an event type of the company’s Cal.com team',
+      params: serviceParamsSchema,
+      body: linkBodySchema,
+      response: { 200: serviceViewSchema, ...errorResponses(400, 401, 404, 409, 415, 429, 503) },
+    },
+    handler: async (request) => {
+      withServiceId(request, request.params.id);
+      return unwrap(await services.link(callerOf(request), request.params.id, request.body.eventTypeId));
+    },
+  });
+
+  routes.post('/v1/services/:id/sync', {
+    schema: {
+      tags,
+      summary: 'Push the platform’s values to Cal.com now',
+      params: serviceParamsSchema,
+      response: { 202: serviceViewSchema, ...errorResponses(401, 404, 409, 429, 503) },
+    },
+    handler: async (request, reply) => {
+      withServiceId(request, request.params.id);
+      return reply.status(202).send(unwrap(await services.requestSync(callerOf(request), request.params.id)));
+    },
+  });
+
+  routes.post('/v1/services/:id/divergence/resolve', {
+    schema: {
+      tags,
+      summary: 'Decide per diverged field: keep_platform or accept_calcom (accepting needs "confirm": true)',
+      params: serviceParamsSchema,
+      body: resolveBodySchema,
+      response: { 200: serviceViewSchema, ...errorResponses(400, 401, 404, 409, 415, 429, 503) },
+    },
+    handler: async (request) => {
+      withServiceId(request, request.params.id);
+      const { fields, confirm } = request.body;
+      return unwrap(
+        await services.resolveDivergence(callerOf(request), request.params.id, fields, confirm ?? false),
+      );
+    },
+  });
+
+  routes.post('/v1/services/:id/sync-status/reset', {
+    schema: {
+      tags,
+      summary: 'Clear an error (or a missing event type) and push again',
+      params: serviceParamsSchema,
+      response: { 202: serviceViewSchema, ...errorResponses(401, 404, 409, 429, 503) },
+    },
+    handler: async (request, reply) => {
+      withServiceId(request, request.params.id);
+      return reply
+        .status(202)
+        .send(unwrap(await services.resetSyncStatus(callerOf(request), request.params.id)));
+    },
+  });
+
+  routes.get('/v1/services/:id/audit', {
+    schema: {
+      tags: ['audit'],
+      summary: 'The service’s audit trail, oldest first',
+      params: serviceParamsSchema,
+      response: { 200: z.object({ items: z.array(auditEntrySchema) }), ...errorResponses(401, 404, 429) },
+    },
+    handler: async (request) => {
+      withServiceId(request, request.params.id);
+      return { items: unwrap(await services.serviceAudit(callerOf(request), request.params.id)) };
+    },
+  });
+}

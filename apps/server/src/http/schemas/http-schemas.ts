@@ -1,0 +1,115 @@
+import {
+  fieldPatchSchema,
+  registrationFieldsSchema,
+  resolutionDecisions,
+  serviceFieldsSchema,
+  syncFailureKinds,
+} from '@calsync/domain';
+import { z } from 'zod';
+
+/** The HTTP contract of SPEC §9 as zod schemas: validation and the OpenAPI document come from here. */
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: 'A stable code, e.g. REVISION_CONFLICT' }),
+      message: z.string().meta({ description: 'What happened and what to do next' }),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+const reasonSchema = z.object({ code: z.string(), message: z.string() });
+
+export const serviceViewSchema = z
+  .object({
+    serviceId: z.string(),
+    companyId: z.string(),
+    revision: z.number().int().meta({ description: 'Send as If-Match: "<revision>" to edit optimistically' }),
+    fields: serviceFieldsSchema,
+    calcom: z.object({ eventTypeId: z.number().int().nullable(), teamId: z.number().int() }).nullable(),
+    sync: z.object({
+      status: z.enum(['never', 'pending', 'synced', 'error', 'diverged', 'orphaned']),
+      direction: z.literal('platform→calcom'),
+      since: z.string().nullable(),
+      message: z.string(),
+      lastAttemptAt: z.string().nullable(),
+      lastSuccessAt: z.string().nullable(),
+      lastError: z
+        .object({
+          kind: z.enum(syncFailureKinds),
+          httpStatus: z.number().int().nullable(),
+          message: z.string(),
+        })
+        .nullable(),
+      attempts: z.number().int(),
+      nextRetryAt: z.string().nullable(),
+    }),
+    divergence: z
+      .object({
+        detectedAt: z.string(),
+        source: z.enum(['webhook', 'reconciliation']),
+        fields: z.array(z.object({ field: z.string(), platform: z.unknown(), calcom: z.unknown() })),
+      })
+      .nullable(),
+    bookable: z.boolean(),
+    notBookableReasons: z.array(reasonSchema),
+    nextAction: z
+      .object({ code: z.string(), message: z.string(), request: z.string().nullable() })
+      .nullable(),
+    registeredAt: z.string().nullable(),
+    updatedAt: z.string().nullable(),
+  })
+  .meta({ id: 'ServiceView' });
+
+export const auditEntrySchema = z
+  .object({
+    position: z.string(),
+    at: z.string(),
+    serviceId: z.string(),
+    event: z.string(),
+    actor: z.string(),
+    source: z.enum(['platform', 'calcom_webhook', 'calcom_reconciliation', 'sync']),
+    changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
+    summary: z.string(),
+  })
+  .meta({ id: 'AuditEntry' });
+
+const calcomLinkSchema = z.union([
+  z.strictObject({ eventTypeId: z.number().int().positive() }),
+  z.strictObject({ create: z.literal(true) }),
+]);
+
+export const registerBodySchema = registrationFieldsSchema
+  .extend({ calcom: calcomLinkSchema.optional() })
+  .meta({ id: 'RegisterService' });
+export const patchBodySchema = fieldPatchSchema.meta({ id: 'EditService' });
+export const linkBodySchema = z.strictObject({ eventTypeId: z.number().int().positive() });
+export const resolveBodySchema = z.strictObject({
+  fields: z.record(z.string(), z.enum(resolutionDecisions)),
+  confirm: z.boolean().optional(),
+});
+
+export const serviceParamsSchema = z.object({ id: z.string().min(1).max(200) });
+
+export const listQuerySchema = z.object({
+  status: z.enum(['never', 'pending', 'synced', 'error', 'diverged', 'orphaned']).optional(),
+  bookable: z.enum(['true', 'false']).optional(),
+});
+
+export const auditQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  after: z.string().min(1).optional(),
+});
+
+export const ifMatchHeaderSchema = z.object({
+  'if-match': z
+    .string()
+    .regex(/^(W\/)?"?\d+"?$/, 'a revision such as "7"')
+    .optional(),
+});
+
+/** A route's error responses, for the OpenAPI document. */
+export function errorResponses(...statuses: number[]): Record<number, typeof errorSchema> {
+  return Object.fromEntries(statuses.map((status) => [status, errorSchema]));
+}

@@ -1,0 +1,11 @@
+export { CalcomDirectory } from './calcom/calcom-directory.js';
+export { toCalcomSnapshot } from './calcom/calcom-snapshot.js';
+export { Calsync, type CalsyncOptions } from './calsync.js';
+export { type AppConfig, type CompanyConfig, DEMO, loadConfig, sha256Hex } from './config/load-config.js';
+export { buildHttpApp } from './http/app.js';
+export { createLogger, redactedPaths } from './logger.js';
+export { ConfigurationError, type RunningServer, type StartServerOptions, startServer } from './server.js';
+export { ServiceApplication } from './services/service-application.js';
+export { ServiceCommandBus } from './services/service-command-bus.js';
+export { ServiceReadModel } from './services/service-read-model.js';
+export { deterministicUuid, WebhookInbox } from './webhooks/webhook-inbox.js';

@@ -1,0 +1,197 @@
+import {
+  type AuditEntry,
+  auditEntry,
+  type CalcomLinkRequest,
+  type ResolutionDecision,
+  type ServiceCommand,
+  type ServiceState,
+  type ServiceView,
+  type SyncStatus,
+  serviceNotFound,
+  serviceStreamName,
+  statusView,
+  type TeamSyncContext,
+} from '@calsync/domain';
+import type { EventStore } from '@calsync/eventstore';
+import { err, ok, type Result } from 'neverthrow';
+import type { CalcomDirectory } from '../calcom/calcom-directory.js';
+import { fromRecorded } from './event-codec.js';
+import type { CommandError, ServiceCommandBus } from './service-command-bus.js';
+import type { ServiceReadModel } from './service-read-model.js';
+
+/** Who is acting, for which company: derived from the bearer token by the HTTP layer. */
+export interface Caller {
+  companyId: string;
+  actor: `admin:${string}`;
+}
+
+export type ApplicationError =
+  | CommandError
+  | { code: 'CALCOM_NOT_CONFIGURED'; message: string }
+  | { code: 'INVALID_CURSOR'; message: string };
+
+export interface AuditPage {
+  items: AuditEntry[];
+  next: string | null;
+}
+
+/** The use cases behind the HTTP commands and queries of SPEC §9. */
+export class ServiceApplication {
+  constructor(
+    private readonly store: EventStore,
+    private readonly readModel: ServiceReadModel,
+    private readonly commands: ServiceCommandBus,
+    private readonly directory: CalcomDirectory,
+    private readonly clock: () => Date,
+    private readonly newId: () => string,
+    private readonly teamContext: (teamId: number) => TeamSyncContext = () => ({ paused: null }),
+  ) {}
+
+  view(state: ServiceState): ServiceView {
+    const teamId = state.link?.teamId ?? state.createIn;
+    return statusView(state, teamId === null ? { paused: null } : this.teamContext(teamId));
+  }
+
+  async register(
+    caller: Caller,
+    body: Record<string, unknown> & { calcom?: { eventTypeId: number } | { create: true } },
+  ): Promise<Result<ServiceView, ApplicationError>> {
+    const { calcom, ...fields } = body;
+    let link: CalcomLinkRequest | undefined;
+    if (calcom) {
+      const team = this.teamOf(caller.companyId);
+      if (team.isErr()) return err(team.error);
+      link =
+        'eventTypeId' in calcom
+          ? { teamId: team.value, eventTypeId: calcom.eventTypeId }
+          : { teamId: team.value, create: true };
+    }
+    return this.run({
+      ...this.meta(caller, this.newId()),
+      type: 'RegisterService',
+      fields,
+      ...(link ? { calcom: link } : {}),
+      syncId: this.newId(),
+    });
+  }
+
+  edit(caller: Caller, serviceId: string, patch: unknown, expectedRevision?: number) {
+    return this.run({
+      ...this.meta(caller, serviceId),
+      type: 'EditService',
+      patch,
+      ...(expectedRevision === undefined ? {} : { expectedRevision }),
+      syncId: this.newId(),
+    });
+  }
+
+  async link(
+    caller: Caller,
+    serviceId: string,
+    eventTypeId: number,
+  ): Promise<Result<ServiceView, ApplicationError>> {
+    const team = this.teamOf(caller.companyId);
+    if (team.isErr()) return err(team.error);
+    return this.run({
+      ...this.meta(caller, serviceId),
+      type: 'LinkService',
+      teamId: team.value,
+      eventTypeId,
+      syncId: this.newId(),
+    });
+  }
+
+  requestSync(caller: Caller, serviceId: string) {
+    return this.run({ ...this.meta(caller, serviceId), type: 'RequestSync', syncId: this.newId() });
+  }
+
+  resolveDivergence(
+    caller: Caller,
+    serviceId: string,
+    decisions: Record<string, ResolutionDecision>,
+    confirm: boolean,
+  ) {
+    return this.run({
+      ...this.meta(caller, serviceId),
+      type: 'ResolveDivergence',
+      decisions,
+      confirm,
+      syncId: this.newId(),
+    });
+  }
+
+  resetSyncStatus(caller: Caller, serviceId: string) {
+    return this.run({ ...this.meta(caller, serviceId), type: 'ResetSyncStatus', syncId: this.newId() });
+  }
+
+  get(caller: Caller, serviceId: string): Result<ServiceView, ApplicationError> {
+    const state = this.readModel.get(serviceId);
+    if (!state || state.companyId !== caller.companyId) return err(serviceNotFound(serviceId));
+    return ok(this.view(state));
+  }
+
+  list(caller: Caller, filter: { status?: SyncStatus; bookable?: boolean }): ServiceView[] {
+    return this.readModel
+      .listCompany(caller.companyId)
+      .map((state) => this.view(state))
+      .filter((view) => filter.status === undefined || view.sync.status === filter.status)
+      .filter((view) => filter.bookable === undefined || view.bookable === filter.bookable);
+  }
+
+  /** The service's trail, oldest first, read from its stream (always current). */
+  async serviceAudit(caller: Caller, serviceId: string): Promise<Result<AuditEntry[], ApplicationError>> {
+    const state = this.readModel.get(serviceId);
+    if (!state || state.companyId !== caller.companyId) return err(serviceNotFound(serviceId));
+    const recorded = await this.store.readStream(serviceStreamName(serviceId));
+    return ok(recorded.map((event) => auditEntry(fromRecorded(event), event.position)));
+  }
+
+  /** The company's feed in commit order, `limit` entries after the cursor. */
+  async companyAudit(
+    caller: Caller,
+    limit: number,
+    after?: string,
+  ): Promise<Result<AuditPage, ApplicationError>> {
+    const items: AuditEntry[] = [];
+    let cursor = after;
+    for (;;) {
+      let batch: Awaited<ReturnType<EventStore['readAll']>>;
+      try {
+        batch = await this.store.readAll({ after: cursor, streamPrefixes: ['service-'], maxCount: 500 });
+      } catch {
+        return err({
+          code: 'INVALID_CURSOR',
+          message: `The cursor "${after}" is not a position of this feed. Start again without "after".`,
+        });
+      }
+      for (const recorded of batch) {
+        cursor = recorded.position;
+        const event = fromRecorded(recorded);
+        if (event.data.companyId !== caller.companyId) continue;
+        items.push(auditEntry(event, recorded.position));
+        if (items.length === limit) return ok({ items, next: recorded.position });
+      }
+      if (batch.length < 500) return ok({ items, next: null });
+    }
+  }
+
+  private teamOf(companyId: string): Result<number, ApplicationError> {
+    const access = this.directory.forCompany(companyId);
+    if (!access) {
+      return err({
+        code: 'CALCOM_NOT_CONFIGURED',
+        message: `Company "${companyId}" has no Cal.com team configured, so nothing can be linked. Add "calcom" to its entry in CALSYNC_CONFIG.`,
+      });
+    }
+    return ok(access.settings.teamId);
+  }
+
+  private meta(caller: Caller, serviceId: string) {
+    return { serviceId, companyId: caller.companyId, actor: caller.actor, at: this.clock().toISOString() };
+  }
+
+  private async run(command: ServiceCommand): Promise<Result<ServiceView, ApplicationError>> {
+    const result = await this.commands.execute(command);
+    return result.map((outcome) => this.view(outcome.state));
+  }
+}
