@@ -56,6 +56,10 @@ export const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
     .optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case PostgreSQL identifier')
+    .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   CALSYNC_CONFIG: z.string().min(1).optional(),
 });

@@ -20,7 +20,7 @@ export interface AppConfig {
   port: number;
   host: string;
   logLevel: EnvConfig['LOG_LEVEL'];
-  store: { eventstoreUrl?: string; databaseUrl?: string; dataDir: string };
+  store: { eventstoreUrl?: string; databaseUrl?: string; databaseSchema?: string; dataDir: string };
   companies: CompanyConfig[];
   sync: FileConfig['sync'];
   reconciliation: FileConfig['reconciliation'];
@@ -88,7 +88,12 @@ export function loadConfig(
     port: vars.PORT,
     host: vars.HOST,
     logLevel: vars.LOG_LEVEL,
-    store: { eventstoreUrl: vars.EVENTSTORE_URL, databaseUrl: vars.DATABASE_URL, dataDir: vars.DATA_DIR },
+    store: {
+      eventstoreUrl: vars.EVENTSTORE_URL,
+      databaseUrl: vars.DATABASE_URL,
+      databaseSchema: vars.DATABASE_SCHEMA,
+      dataDir: vars.DATA_DIR,
+    },
   };
   if (!vars.CALSYNC_CONFIG) {
     const file = fileConfigSchema.parse({
