@@ -7,6 +7,7 @@ export * from './divergence.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './fields.js';
+export * from './reconciliation.js';
 export * from './service-state.js';
 export * from './status-view.js';
 export * from './sync-plan.js';
