@@ -1,0 +1,162 @@
+import type { SyncTimers } from './sync-timers.js';
+
+/** What a service needs now, as the process manager sees it. */
+export type Readiness =
+  /** Nothing to push, or pushes are held (divergence, missing event type, paused team). */
+  | { kind: 'none' }
+  /** Not before this time (epoch ms): a scheduled retry, or the per-service push interval. */
+  | { kind: 'wait'; untilMs: number }
+  /** Push now, in the lane of this team (one lane per Cal.com team). */
+  | { kind: 'ready'; lane: number };
+
+export interface SchedulerOptions {
+  /** Calls in flight at once per lane; the key's rate limiter paces them further. */
+  concurrencyPerLane: number;
+  timers: SyncTimers;
+  now: () => number;
+  readiness: (serviceId: string) => Readiness;
+  /** Performs the push and records its outcome; never rejects. */
+  push: (serviceId: string) => Promise<void>;
+}
+
+interface Lane {
+  /** Services ready to push, oldest first: a busy service goes to the back after each push. */
+  queue: string[];
+  active: number;
+}
+
+/**
+ * Decides when each service is pushed: at most one call per service, FIFO per team so that one
+ * busy service cannot starve the others, timers for retry times. It holds no facts: every
+ * decision is taken from `readiness`, which reads the current state of the service.
+ */
+export class SyncScheduler {
+  private readonly lanes = new Map<number, Lane>();
+  private readonly queued = new Set<string>();
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly timers = new Map<string, { at: number; cancel: () => void }>();
+  private quietWaiters: Array<() => void> = [];
+  private stopped = false;
+
+  constructor(private readonly options: SchedulerOptions) {}
+
+  /** Looks at a service again: something about it may have changed. */
+  poke(serviceId: string): void {
+    if (this.stopped || this.running.has(serviceId)) return; // re-evaluated when its call ends
+    const readiness = this.options.readiness(serviceId);
+    if (readiness.kind !== 'wait') this.cancelTimer(serviceId);
+    if (readiness.kind === 'wait') {
+      this.dequeue(serviceId);
+      this.wakeAt(serviceId, readiness.untilMs);
+    } else if (readiness.kind === 'ready' && !this.queued.has(serviceId)) {
+      this.queued.add(serviceId);
+      this.laneOf(readiness.lane).queue.push(serviceId);
+      this.pump(readiness.lane);
+    } else if (readiness.kind === 'none') {
+      this.dequeue(serviceId);
+    }
+    this.settleQuiet();
+  }
+
+  /** Resolves once no call is in flight and nothing is ready to go (future retries may remain). */
+  quiet(): Promise<void> {
+    if (this.isQuiet()) return Promise.resolve();
+    return new Promise((resolve) => this.quietWaiters.push(resolve));
+  }
+
+  isQuiet(): boolean {
+    return this.running.size === 0 && this.queued.size === 0;
+  }
+
+  /** Services with a call in flight. */
+  inFlight(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /** Times of the scheduled wake-ups (for status and tests). */
+  scheduledCount(): number {
+    return this.timers.size;
+  }
+
+  /** Stops dispatching and cancels every timer; resolves when the calls in flight end or `drainMs` passes. */
+  async stop(drainMs: number): Promise<string[]> {
+    this.stopped = true;
+    for (const timer of this.timers.values()) timer.cancel();
+    this.timers.clear();
+    this.queued.clear();
+    this.lanes.clear();
+    const calls = [...this.running.values()];
+    let deadline: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(calls),
+      new Promise<void>((resolve) => {
+        deadline = setTimeout(resolve, drainMs);
+      }),
+    ]);
+    clearTimeout(deadline);
+    this.settleQuiet(true);
+    return [...this.running.keys()];
+  }
+
+  private laneOf(lane: number): Lane {
+    let entry = this.lanes.get(lane);
+    if (!entry) {
+      entry = { queue: [], active: 0 };
+      this.lanes.set(lane, entry);
+    }
+    return entry;
+  }
+
+  private pump(laneId: number): void {
+    const lane = this.laneOf(laneId);
+    while (!this.stopped && lane.active < this.options.concurrencyPerLane) {
+      const serviceId = lane.queue.shift();
+      if (serviceId === undefined) return;
+      if (!this.queued.delete(serviceId)) continue; // dequeued meanwhile
+      // The state may have moved on while it queued: decide again at the moment of sending.
+      const readiness = this.options.readiness(serviceId);
+      if (readiness.kind !== 'ready' || readiness.lane !== laneId) {
+        this.poke(serviceId);
+        continue;
+      }
+      lane.active++;
+      const call = this.options.push(serviceId).finally(() => {
+        lane.active--;
+        this.running.delete(serviceId);
+        // A newer request, a retry time or nothing: the recorded outcome says which.
+        this.poke(serviceId);
+        this.pump(laneId);
+        this.settleQuiet();
+      });
+      this.running.set(serviceId, call);
+    }
+  }
+
+  private dequeue(serviceId: string): void {
+    // Lazy removal: pump skips ids no longer in `queued`.
+    this.queued.delete(serviceId);
+  }
+
+  private wakeAt(serviceId: string, at: number): void {
+    const existing = this.timers.get(serviceId);
+    if (existing?.at === at) return;
+    existing?.cancel();
+    const cancel = this.options.timers.schedule(at - this.options.now(), () => {
+      this.timers.delete(serviceId);
+      this.poke(serviceId);
+    });
+    this.timers.set(serviceId, { at, cancel });
+  }
+
+  private cancelTimer(serviceId: string): void {
+    this.timers.get(serviceId)?.cancel();
+    this.timers.delete(serviceId);
+  }
+
+  private settleQuiet(force = false): void {
+    if (!force && !this.isQuiet()) return;
+    const waiters = this.quietWaiters;
+    this.quietWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

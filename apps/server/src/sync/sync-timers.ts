@@ -1,0 +1,17 @@
+/**
+ * How the process manager waits for a retry time. Injected so that tests can move time on at
+ * will; the retry time itself is always in the SyncFailed event, a timer only wakes us up.
+ */
+export interface SyncTimers {
+  /** Runs `task` after `ms` milliseconds; returns the function that cancels it. */
+  schedule(ms: number, task: () => void): () => void;
+}
+
+/** Node's timers. Unref'd: a pending retry alone never keeps a process alive. */
+export const realTimers: SyncTimers = {
+  schedule(ms, task) {
+    const timer = setTimeout(task, Math.max(0, ms));
+    timer.unref();
+    return () => clearTimeout(timer);
+  },
+};
