@@ -112,7 +112,7 @@ function abortReason(
   if (eventTypes.length === 0) {
     return {
       code: 'LISTING_EMPTY',
-      message: `Cal.com listed no event types for team ${teamId} while ${watched.length} service(s) are linked to it. An empty answer is not evidence that they are gone; nothing was changed. Check the team id and the API key's access to the team, then run again.`,
+      message: `Cal.com listed no event types for team ${teamId} while ${watched.length} service(s) are linked to it. An empty answer is not evidence that they are gone. Nothing was changed. Check the team id and the API key's access to the team, then run again.`,
     };
   }
   const listed = new Set(eventTypes.map((e) => e.id));
