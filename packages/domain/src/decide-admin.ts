@@ -1,6 +1,6 @@
 import { err, ok, type Result } from 'neverthrow';
 import type { z } from 'zod';
-import { toCalcomValues } from './calcom-mapping.js';
+import { calcomValuesEqual, toCalcomValues } from './calcom-mapping.js';
 import type {
   CommandMeta,
   EditService,
@@ -252,12 +252,22 @@ export function decideResolveDivergence(command: ResolveDivergence, state: Servi
   if (changes.length > 0) {
     events.push({ type: 'ServiceEdited', data: { ...eventBase(command), changes, reason: 'accept_calcom' } });
   }
-  const needsPush = state.missing === null && decisions.some((entry) => isPushableField(entry.field));
-  const request = needsPush
-    ? syncRequest(state, command, applyChanges(state.fields, changes), command.syncId, 'resolution')
-    : null;
+  const resolved = applyChanges(state.fields, changes);
+  const needsPush =
+    state.missing === null &&
+    (decisions.some((entry) => isPushableField(entry.field)) || heldEditsOutstanding(state, resolved));
+  const request = needsPush ? syncRequest(state, command, resolved, command.syncId, 'resolution') : null;
   if (request) events.push(request);
   return ok(events);
+}
+
+/**
+ * Whether edits made while pushes were held are not on their way to Cal.com yet: the values
+ * Cal.com will hold (the waiting request's, else the last confirmed) differ from the platform's.
+ */
+function heldEditsOutstanding(state: ServiceState, fields: ServiceFields): boolean {
+  const planned = state.sync.requested?.values ?? state.lastPushed;
+  return planned !== null && !calcomValuesEqual(planned, toCalcomValues(fields));
 }
 
 export function decideResetSyncStatus(command: ResetSyncStatus, state: ServiceState): Decision {

@@ -25,26 +25,27 @@ export function decideRecordSyncSucceeded(command: RecordSyncSucceeded, state: S
   if (!state.exists) return err(serviceNotFound(command.serviceId));
   if (state.sync.lastSucceededSyncId === command.syncId) return ok([]);
   const current = isCurrentRequest(state, command.syncId);
-  const events: ServiceEvent[] = [
-    {
-      type: 'SyncSucceeded',
-      data: {
-        ...eventBase(command),
-        syncId: command.syncId,
-        eventTypeId: command.eventTypeId,
-        pushed: command.pushed,
-        attempts: current ? state.sync.failedAttempts + 1 : 1,
-        durationMs: Math.max(0, Math.round(command.durationMs)),
-      },
-    },
-  ];
+  const events: ServiceEvent[] = [];
   const request = state.sync.requested;
+  // The link of a created event type comes first: linking forgets the baseline of another
+  // event type, so the success that follows sets the baseline of this one.
   if (current && request?.operation === 'create' && !state.link) {
     events.push({
       type: 'CalcomLinked',
       data: { ...eventBase(command), teamId: request.teamId, eventTypeId: command.eventTypeId },
     });
   }
+  events.push({
+    type: 'SyncSucceeded',
+    data: {
+      ...eventBase(command),
+      syncId: command.syncId,
+      eventTypeId: command.eventTypeId,
+      pushed: command.pushed,
+      attempts: current ? state.sync.failedAttempts + 1 : 1,
+      durationMs: Math.max(0, Math.round(command.durationMs)),
+    },
+  });
   return ok(events);
 }
 
