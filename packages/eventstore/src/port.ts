@@ -99,6 +99,9 @@ export interface SubscriptionOptions {
    * Durable checkpoint name. When set, the subscription starts after the stored
    * checkpoint and stores the position of every handled event (after the handler
    * resolves). When unset, it starts after `after` (or at the beginning).
+   * While one checkpoint store is in flight, later positions coalesce into the next
+   * store (so catching up is not one round trip per event); `caughtUp()`, `stop()` and
+   * a reported handler failure all wait until the last handled position is stored.
    */
   checkpointName?: string;
   after?: string;

@@ -1,0 +1,212 @@
+import { CheckpointWriter } from './checkpoint-writer.js';
+import type {
+  CheckpointStore,
+  ReadAllOptions,
+  RecordedEvent,
+  Subscription,
+  SubscriptionOptions,
+} from './port.js';
+
+/** What a catch-up subscription needs from an engine. */
+export interface CatchUpSource {
+  readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Must only return a position once every event before it is visible to readAll. */
+  headPosition(): Promise<string | undefined>;
+  comparePositions(a: string, b: string): number;
+  /** Calls `onAppend` whenever events may have been appended; returns the unsubscribe. */
+  watchAppends(onAppend: () => void): () => void;
+  readonly checkpoints: CheckpointStore;
+  /**
+   * Fallback poll while idle, in case an append signal is lost (e.g. a dropped LISTEN
+   * connection). Undefined: the signal is reliable (in-process), never poll.
+   */
+  readonly pollIntervalMs?: number;
+}
+
+const PAGE_SIZE = 1000;
+/** Pause before retrying after the store failed, when the engine does not poll. */
+const RETRY_AFTER_FAILURE_MS = 1000;
+
+interface CaughtUpWaiter {
+  target: string;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** Wraps what a handler threw, to tell it apart from the store failing. */
+export class HandlerFailed {
+  constructor(readonly error: unknown) {}
+}
+
+/**
+ * Catch up by reading pages, then wait for an append signal and catch up again. Because
+ * every pass starts by noting the head, "handled everything up to the head noted at the
+ * start of the last pass" is exact, also when a prefix filter hides most events.
+ */
+class CatchUpSubscription implements Subscription {
+  #cursor: string | undefined;
+  #handledTo: string | undefined;
+  #stopped = false;
+  #failure: HandlerFailed | undefined;
+  #wakeRequested = false;
+  #wake: (() => void) | undefined;
+  #waiters: CaughtUpWaiter[] = [];
+  readonly #checkpoint: CheckpointWriter | undefined;
+  readonly #unwatch: () => void;
+  readonly #loop: Promise<void>;
+
+  constructor(
+    private readonly source: CatchUpSource,
+    private readonly options: SubscriptionOptions,
+  ) {
+    this.#checkpoint =
+      options.checkpointName === undefined
+        ? undefined
+        : new CheckpointWriter(source.checkpoints, options.checkpointName);
+    this.#unwatch = source.watchAppends(() => this.#requestWake());
+    this.#loop = this.#run();
+  }
+
+  get lastPosition(): string | undefined {
+    return this.#cursor;
+  }
+
+  async caughtUp(): Promise<void> {
+    this.#throwIfUnusable();
+    const target = await this.source.headPosition();
+    this.#throwIfUnusable();
+    if (target !== undefined && !this.#hasHandled(target)) {
+      await new Promise<void>((resolve, reject) => {
+        this.#waiters.push({ target, resolve, reject });
+        this.#requestWake();
+      });
+    }
+    await this.#checkpoint?.flush();
+  }
+
+  async stop(): Promise<void> {
+    this.#halt();
+    await this.#loop;
+    this.#rejectWaiters(new Error('The subscription stopped before it caught up'));
+    await this.#checkpoint?.flush().catch((error: unknown) => this.options.onError?.(error));
+  }
+
+  #throwIfUnusable(): void {
+    if (this.#failure) throw this.#failure.error;
+    if (this.#stopped) throw new Error('The subscription is stopped');
+  }
+
+  #hasHandled(target: string): boolean {
+    return this.#handledTo !== undefined && this.source.comparePositions(this.#handledTo, target) >= 0;
+  }
+
+  #halt(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#unwatch();
+    this.#wake?.();
+  }
+
+  #requestWake(): void {
+    this.#wakeRequested = true;
+    this.#wake?.();
+  }
+
+  async #run(): Promise<void> {
+    let started = false;
+    let firstPass = true;
+    while (!this.#stopped) {
+      this.#wakeRequested = false;
+      try {
+        if (!started) {
+          this.#cursor = await this.#startPosition();
+          started = true;
+        }
+        const target = await this.source.headPosition();
+        const handled = await this.#drain();
+        if (this.#stopped) break;
+        await this.#checkpoint?.flush();
+        if (target !== undefined && !this.#hasHandled(target)) this.#handledTo = target;
+        this.#settleWaiters();
+        if (handled > 0 || firstPass) this.options.onCaughtUp?.(this.#cursor);
+        firstPass = false;
+      } catch (error) {
+        if (error instanceof HandlerFailed) return await this.#fail(error.error);
+        // The store failed (connection lost…): report it and try again, never skip.
+        this.options.onError?.(error);
+        await this.#idle(this.source.pollIntervalMs ?? RETRY_AFTER_FAILURE_MS);
+        continue;
+      }
+      if (!this.#wakeRequested) await this.#idle(this.source.pollIntervalMs);
+    }
+  }
+
+  async #startPosition(): Promise<string | undefined> {
+    const { checkpointName, after } = this.options;
+    if (checkpointName === undefined) return after;
+    return (await this.source.checkpoints.load(checkpointName)) ?? after;
+  }
+
+  /** Handles every visible event after the cursor; returns how many it handled. */
+  async #drain(): Promise<number> {
+    const { handler, streamPrefixes } = this.options;
+    let handled = 0;
+    for (;;) {
+      const page = await this.source.readAll({ after: this.#cursor, streamPrefixes, maxCount: PAGE_SIZE });
+      for (const event of page) {
+        if (this.#stopped) return handled;
+        try {
+          await handler(event);
+        } catch (error) {
+          throw new HandlerFailed(error);
+        }
+        this.#checkpoint?.record(event.position);
+        this.#cursor = event.position;
+        handled += 1;
+      }
+      if (page.length < PAGE_SIZE) return handled;
+    }
+  }
+
+  #idle(timeoutMs: number | undefined): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+      if (timeoutMs !== undefined) timer = setTimeout(done, timeoutMs);
+      this.#wake = done;
+    });
+  }
+
+  #settleWaiters(): void {
+    const pending: CaughtUpWaiter[] = [];
+    for (const waiter of this.#waiters) {
+      if (this.#hasHandled(waiter.target)) waiter.resolve();
+      else pending.push(waiter);
+    }
+    this.#waiters = pending;
+  }
+
+  #rejectWaiters(error: unknown): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) waiter.reject(error);
+  }
+
+  async #fail(error: unknown): Promise<void> {
+    this.#failure = new HandlerFailed(error);
+    this.#halt();
+    // Whoever hears of the failure can rely on the checkpoint naming the last good event.
+    await this.#checkpoint?.flush().catch((flushError: unknown) => this.options.onError?.(flushError));
+    this.#rejectWaiters(error);
+    this.options.onError?.(error);
+  }
+}
+
+/** Starts a subscription that catches up from its checkpoint, then follows live appends. */
+export const startCatchUpSubscription = (source: CatchUpSource, options: SubscriptionOptions): Subscription =>
+  new CatchUpSubscription(source, options);

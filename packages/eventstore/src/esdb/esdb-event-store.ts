@@ -1,0 +1,224 @@
+import {
+  ANY,
+  type AppendExpectedRevision,
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  type JSONType,
+  jsonEvent,
+  NO_STREAM,
+  START,
+  STREAM_EXISTS,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+} from '@eventstore/db-client';
+import { err, ok, ResultAsync } from 'neverthrow';
+import { z } from 'zod';
+import { storeUnavailable, wrongExpectedRevision } from '../errors.js';
+import { distinctById, type ValidNewEvent, validateNewEvents } from '../new-event.js';
+import type {
+  AppendError,
+  AppendResult,
+  CheckpointStore,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  Subscription,
+  SubscriptionOptions,
+} from '../port.js';
+import { SubscriptionRegistry } from '../subscription-registry.js';
+import { esdbCheckpointStore } from './esdb-checkpoint-store.js';
+import { toEsdbConnectionString } from './esdb-connection-string.js';
+import { compareEsdbPositionTokens, decodeEsdbPosition, encodeEsdbPosition } from './esdb-position.js';
+import { isWantedEvent, recordedEventOf } from './esdb-recorded-event.js';
+import { EsdbSubscription } from './esdb-subscription.js';
+
+const esdbOptionsSchema = z.object({ connectionString: z.string() });
+
+export type EsdbEventStoreOptions = z.input<typeof esdbOptionsSchema>;
+
+const DEFAULT_READ_ALL_COUNT = 1000;
+
+const esdbExpectedRevision = (expected: ExpectedRevision): AppendExpectedRevision => {
+  switch (expected.kind) {
+    case 'any':
+      return ANY;
+    case 'no_stream':
+      return NO_STREAM;
+    case 'stream_exists':
+      return STREAM_EXISTS;
+    case 'exact':
+      return expected.revision;
+  }
+};
+
+class EsdbEventStore implements EventStore {
+  readonly engine = 'esdb';
+  readonly checkpoints: CheckpointStore;
+  readonly #subscriptions = new SubscriptionRegistry();
+
+  constructor(private readonly client: EventStoreDBClient) {
+    this.checkpoints = esdbCheckpointStore(client);
+  }
+
+  appendToStream(
+    streamName: string,
+    events: NewEvent[],
+    expectedRevision: ExpectedRevision,
+  ): ResultAsync<AppendResult, AppendError> {
+    const incoming = distinctById(validateNewEvents(events));
+    return ResultAsync.fromPromise(this.#storedIds(streamName), (cause) =>
+      storeUnavailable(`Reading stream ${streamName} before appending failed`, cause),
+    ).andThen((stored) => {
+      const fresh = incoming.filter((event) => !stored.positions.has(event.id));
+      const last = incoming.at(-1);
+      if (last && fresh.length === 0) {
+        // A retry of an append that already happened: report the stored original.
+        return ok({
+          nextExpectedRevision: stored.revision,
+          position: stored.positions.get(last.id) ?? '',
+          written: 0,
+        });
+      }
+      return this.#append(streamName, fresh, expectedRevision);
+    });
+  }
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    if (options.maxCount === 0) return [];
+    const events: RecordedEvent[] = [];
+    try {
+      for await (const resolved of this.client.readStream(streamName, {
+        direction: FORWARDS,
+        fromRevision: options.fromRevision ?? START,
+        ...(options.maxCount === undefined ? {} : { maxCount: options.maxCount }),
+      })) {
+        const event = recordedEventOf(resolved);
+        if (event) events.push(event);
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    }
+    return events;
+  }
+
+  /** $all has no server-side filter on reads in this client: filter while paging. */
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const maxCount = options.maxCount ?? DEFAULT_READ_ALL_COUNT;
+    const events: RecordedEvent[] = [];
+    if (maxCount <= 0) return events;
+    const after = options.after;
+    for await (const resolved of this.client.readAll({
+      direction: FORWARDS,
+      fromPosition: after === undefined ? START : decodeEsdbPosition(after),
+    })) {
+      const event = recordedEventOf(resolved);
+      if (!event || !isWantedEvent(event, options.streamPrefixes)) continue;
+      // Reads from a position include it; `after` means strictly after.
+      if (after !== undefined && compareEsdbPositionTokens(event.position, after) <= 0) continue;
+      events.push(event);
+      if (events.length >= maxCount) break;
+    }
+    return events;
+  }
+
+  headPosition(): Promise<string | undefined> {
+    return this.#lastWantedPosition(undefined, undefined);
+  }
+
+  subscribe(options: SubscriptionOptions): Subscription {
+    const subscription = new EsdbSubscription(
+      {
+        client: this.client,
+        checkpoints: this.checkpoints,
+        lastWantedPosition: (prefixes, after) => this.#lastWantedPosition(prefixes, after),
+      },
+      options,
+    );
+    return this.#subscriptions.track(subscription);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      for await (const _ of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 }))
+        break;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#subscriptions.stopAll();
+    await this.client.dispose();
+  }
+
+  #append(
+    streamName: string,
+    fresh: ValidNewEvent[],
+    expectedRevision: ExpectedRevision,
+  ): ResultAsync<AppendResult, AppendError> {
+    const events = fresh.map((event) =>
+      jsonEvent({ id: event.id, type: event.type, data: event.data as JSONType, metadata: event.metadata }),
+    );
+    return ResultAsync.fromPromise(
+      this.client.appendToStream(streamName, events, {
+        expectedRevision: esdbExpectedRevision(expectedRevision),
+      }),
+      (cause): AppendError =>
+        cause instanceof WrongExpectedVersionError
+          ? wrongExpectedRevision(
+              streamName,
+              expectedRevision,
+              cause.actualVersion === NO_STREAM ? -1n : cause.actualVersion,
+            )
+          : storeUnavailable(`Appending to stream ${streamName} failed`, cause),
+    ).andThen((result) =>
+      result.success
+        ? ok({
+            nextExpectedRevision: result.nextExpectedRevision,
+            position: result.position ? encodeEsdbPosition(result.position) : '',
+            written: fresh.length,
+          })
+        : err(storeUnavailable(`Appending to stream ${streamName} was not acknowledged`)),
+    );
+  }
+
+  /**
+   * Ids already in the stream, for idempotent appends: ESDB's own check only covers an
+   * exact retry (same events, same expected revision), ours any overlap.
+   */
+  async #storedIds(streamName: string): Promise<{ revision: bigint; positions: Map<string, string> }> {
+    const stored = await this.readStream(streamName);
+    return {
+      revision: stored.at(-1)?.revision ?? -1n,
+      positions: new Map(stored.map((event) => [event.id, event.position])),
+    };
+  }
+
+  /** Newest wanted event of $all newer than `after`, scanning backwards from the end. */
+  async #lastWantedPosition(
+    prefixes: readonly string[] | undefined,
+    after: string | undefined,
+  ): Promise<string | undefined> {
+    for await (const resolved of this.client.readAll({ direction: BACKWARDS, fromPosition: END })) {
+      const event = recordedEventOf(resolved);
+      if (!event) continue;
+      if (after !== undefined && compareEsdbPositionTokens(event.position, after) <= 0) return undefined;
+      if (isWantedEvent(event, prefixes)) return event.position;
+    }
+    return undefined;
+  }
+}
+
+/** EventStoreDB/KurrentDB at an esdb://, esdb+discover:// or kurrentdb:// URL. */
+export const createEsdbEventStore = async (options: EsdbEventStoreOptions): Promise<EventStore> => {
+  const { connectionString } = esdbOptionsSchema.parse(options);
+  const client = EventStoreDBClient.connectionString(toEsdbConnectionString(connectionString));
+  return new EsdbEventStore(client);
+};

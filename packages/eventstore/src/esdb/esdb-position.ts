@@ -1,0 +1,24 @@
+import type { Position } from '@eventstore/db-client';
+
+/** ESDB orders $all by (commit, prepare); the token carries both, as `commit/prepare`. */
+export const encodeEsdbPosition = (position: Position): string => `${position.commit}/${position.prepare}`;
+
+export const decodeEsdbPosition = (token: string): Position => {
+  const match = /^([0-9]+)\/([0-9]+)$/.exec(token);
+  if (!match) throw new TypeError(`Not an EventStoreDB position: ${JSON.stringify(token)}`);
+  return { commit: BigInt(match[1]!), prepare: BigInt(match[2]!) };
+};
+
+export const compareEsdbPositions = (a: Position, b: Position): number =>
+  a.commit !== b.commit
+    ? a.commit < b.commit
+      ? -1
+      : 1
+    : a.prepare === b.prepare
+      ? 0
+      : a.prepare < b.prepare
+        ? -1
+        : 1;
+
+export const compareEsdbPositionTokens = (a: string, b: string): number =>
+  compareEsdbPositions(decodeEsdbPosition(a), decodeEsdbPosition(b));

@@ -1,0 +1,15 @@
+export {
+  describeExpectedRevision,
+  isWrongExpectedRevision,
+  storeUnavailable,
+  wrongExpectedRevision,
+} from './errors.js';
+export { isEsdbUrl, toEsdbConnectionString } from './esdb/esdb-connection-string.js';
+export { createEsdbEventStore, type EsdbEventStoreOptions } from './esdb/esdb-event-store.js';
+export { checkExpectedRevision, NO_STREAM_REVISION, satisfiesExpectedRevision } from './expected-revision.js';
+export { createInMemoryEventStore } from './memory/memory-event-store.js';
+export { type OpenEventStoreConfig, openEventStore } from './open-event-store.js';
+export * from './port.js';
+export { createPostgresEventStore, type PostgresEventStoreOptions } from './postgres/pg-event-store.js';
+export { createPgliteEventStore, type PgliteEventStoreOptions } from './postgres/pglite-event-store.js';
+export { compareSequence, compareSequencePositions } from './sequence-position.js';

@@ -1,0 +1,191 @@
+import { err, ok, ResultAsync } from 'neverthrow';
+import { startCatchUpSubscription } from '../catch-up-subscription.js';
+import { storeUnavailable, wrongExpectedRevision } from '../errors.js';
+import { validateNewEvents } from '../new-event.js';
+import type {
+  AppendError,
+  AppendResult,
+  CheckpointStore,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  Subscription,
+  SubscriptionOptions,
+} from '../port.js';
+import { compareSequencePositions, sequenceOfPosition } from '../sequence-position.js';
+import { SubscriptionRegistry } from '../subscription-registry.js';
+import {
+  appendOutcomeOfRow,
+  checkpointOfRow,
+  eventColumns,
+  headOfRow,
+  recordedEventOfRow,
+} from './event-row.js';
+import { type SqlSchema, sqlSchema } from './schema-sql.js';
+import type { SqlClient } from './sql-client.js';
+
+export interface SqlEventStoreOptions {
+  engine: string;
+  client: SqlClient;
+  schema: string;
+  /** Fallback poll of idle subscriptions, for NOTIFYs lost with a dropped connection. */
+  pollIntervalMs?: number;
+}
+
+const DEFAULT_READ_ALL_COUNT = 1000;
+const DEFAULT_POLL_INTERVAL_MS = 1000;
+
+/** `LIKE` patterns matching names that start with each prefix, wildcards escaped. */
+const likePatterns = (prefixes: readonly string[]): string[] =>
+  prefixes.map((prefix) => `${prefix.replace(/[\\%_]/g, (char) => `\\${char}`)}%`);
+
+/** The PostgreSQL engine, shared by both drivers (PGlite is real PostgreSQL). */
+class SqlEventStore implements EventStore {
+  readonly #subscriptions = new SubscriptionRegistry();
+  readonly #appendWatchers = new Set<() => void>();
+  #unlisten: Promise<(() => Promise<void>) | undefined> | undefined;
+  readonly checkpoints: CheckpointStore;
+
+  constructor(
+    readonly engine: string,
+    private readonly client: SqlClient,
+    private readonly schema: SqlSchema,
+    private readonly pollIntervalMs: number,
+  ) {
+    const table = `${schema.name}.checkpoints`;
+    this.checkpoints = {
+      load: async (name) => {
+        const rows = await client.query(`SELECT position FROM ${table} WHERE name = $1`, [name]);
+        return rows[0] === undefined ? undefined : checkpointOfRow(rows[0]);
+      },
+      store: async (name, position) => {
+        await client.query(
+          `INSERT INTO ${table} (name, position) VALUES ($1, $2)
+           ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = now()`,
+          [name, position],
+        );
+      },
+    };
+  }
+
+  appendToStream(
+    streamName: string,
+    events: NewEvent[],
+    expectedRevision: ExpectedRevision,
+  ): ResultAsync<AppendResult, AppendError> {
+    const payload = JSON.stringify(validateNewEvents(events));
+    const exactRevision = expectedRevision.kind === 'exact' ? expectedRevision.revision.toString() : null;
+    return ResultAsync.fromPromise(
+      this.client.query(
+        `SELECT outcome, stream_revision::text AS stream_revision, last_sequence::text AS last_sequence, written
+         FROM ${this.schema.name}.append_to_stream($1, $2, $3::bigint, $4::jsonb)`,
+        [streamName, expectedRevision.kind, exactRevision, payload],
+      ),
+      (cause) => storeUnavailable(`Appending to stream ${streamName} failed`, cause),
+    ).andThen((rows) => {
+      const outcome = appendOutcomeOfRow(rows[0]);
+      const actual = BigInt(outcome.stream_revision);
+      if (outcome.outcome === 'conflict')
+        return err(wrongExpectedRevision(streamName, expectedRevision, actual));
+      // Wake this process's subscribers now; NOTIFY reaches the other processes.
+      if (outcome.written > 0) for (const watcher of this.#appendWatchers) watcher();
+      return ok({
+        nextExpectedRevision: actual,
+        position: outcome.last_sequence ?? '',
+        written: outcome.written,
+      });
+    });
+  }
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const rows = await this.client.query(
+      `SELECT ${eventColumns} FROM ${this.schema.name}.events e
+       WHERE stream_name = $1 AND revision >= $2::bigint ORDER BY e.revision LIMIT $3`,
+      [streamName, (options.fromRevision ?? 0n).toString(), options.maxCount ?? null],
+    );
+    return rows.map(recordedEventOfRow);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const after = options.after === undefined ? '0' : sequenceOfPosition(options.after).toString();
+    const limit = options.maxCount ?? DEFAULT_READ_ALL_COUNT;
+    const prefixes = options.streamPrefixes ?? [];
+    const rows =
+      prefixes.length === 0
+        ? await this.client.query(
+            `SELECT ${eventColumns} FROM ${this.schema.name}.events e
+             WHERE sequence > $1::bigint ORDER BY e.sequence LIMIT $2`,
+            [after, limit],
+          )
+        : await this.client.query(
+            `SELECT ${eventColumns} FROM ${this.schema.name}.events e
+             WHERE sequence > $1::bigint AND stream_name LIKE ANY ($3::text[]) ORDER BY e.sequence LIMIT $2`,
+            [after, limit, likePatterns(prefixes)],
+          );
+    return rows.map(recordedEventOfRow);
+  }
+
+  async headPosition(): Promise<string | undefined> {
+    const rows = await this.client.query(
+      `SELECT max(sequence)::text AS head FROM ${this.schema.name}.events`,
+    );
+    return headOfRow(rows[0]);
+  }
+
+  subscribe(options: SubscriptionOptions): Subscription {
+    const subscription = startCatchUpSubscription(
+      {
+        readAll: (readOptions) => this.readAll(readOptions),
+        headPosition: () => this.headPosition(),
+        comparePositions: compareSequencePositions,
+        watchAppends: (onAppend) => this.#watchAppends(onAppend),
+        checkpoints: this.checkpoints,
+        pollIntervalMs: this.pollIntervalMs,
+      },
+      options,
+    );
+    return this.#subscriptions.track(subscription);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.client.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#subscriptions.stopAll();
+    const unlisten = await this.#unlisten;
+    await unlisten?.();
+    await this.client.close();
+  }
+
+  #watchAppends(onAppend: () => void): () => void {
+    this.#appendWatchers.add(onAppend);
+    // One LISTEN per store, fanned out; if it cannot be set up, the fallback poll remains.
+    this.#unlisten ??= this.client
+      .listen(this.schema.channel, () => {
+        for (const watcher of this.#appendWatchers) watcher();
+      })
+      .catch(() => undefined);
+    return () => this.#appendWatchers.delete(onAppend);
+  }
+}
+
+/** Creates the schema if missing, then opens the engine on it. */
+export const openSqlEventStore = async (options: SqlEventStoreOptions): Promise<EventStore> => {
+  const schema = sqlSchema(options.schema);
+  await options.client.exec(schema.migration);
+  return new SqlEventStore(
+    options.engine,
+    options.client,
+    schema,
+    options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+  );
+};

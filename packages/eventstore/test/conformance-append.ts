@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { expected, type WrongExpectedRevision } from '../src/index.js';
+import { type ConformanceContext, newEvent, newEvents, uniquePrefix } from './conformance-fixture.js';
+
+const conflict = (
+  streamName: string,
+  expectedRevision: WrongExpectedRevision['expected'],
+  actual: bigint,
+): Partial<WrongExpectedRevision> => ({
+  code: 'EVENTSTORE.WRONG_EXPECTED_REVISION',
+  streamName,
+  expected: expectedRevision,
+  actual,
+});
+
+export const describeAppendConformance = ({ store }: ConformanceContext): void => {
+  describe('appending', () => {
+    it('starts a new stream at revision 0 and reports the next expected revision', async () => {
+      const stream = `${uniquePrefix('append')}service`;
+      const result = (await store().appendToStream(stream, newEvents(3), expected.noStream))._unsafeUnwrap();
+      expect(result.nextExpectedRevision).toBe(2n);
+      expect(result.written).toBe(3);
+      const events = await store().readStream(stream);
+      expect(events.map((event) => event.revision)).toEqual([0n, 1n, 2n]);
+      expect(result.position).toBe(events[2]?.position);
+    });
+
+    it('accepts the exact revision the writer saw', async () => {
+      const stream = `${uniquePrefix('append')}service`;
+      await store().appendToStream(stream, newEvents(2), expected.noStream);
+      const result = await store().appendToStream(stream, newEvents(1), expected.exact(1n));
+      expect(result._unsafeUnwrap().nextExpectedRevision).toBe(2n);
+    });
+
+    it('rejects a stale revision with one typed error carrying expected and actual revision', async () => {
+      const stream = `${uniquePrefix('append')}service`;
+      await store().appendToStream(stream, newEvents(3), expected.noStream);
+      const result = await store().appendToStream(stream, newEvents(1), expected.exact(0n));
+      expect(result._unsafeUnwrapErr()).toMatchObject(conflict(stream, expected.exact(0n), 2n));
+      expect(await store().readStream(stream)).toHaveLength(3);
+    });
+
+    it('rejects "no stream" when the stream exists and "stream exists" when it does not', async () => {
+      const prefix = uniquePrefix('append');
+      await store().appendToStream(`${prefix}existing`, newEvents(1), expected.noStream);
+      const onExisting = await store().appendToStream(`${prefix}existing`, newEvents(1), expected.noStream);
+      expect(onExisting._unsafeUnwrapErr()).toMatchObject(
+        conflict(`${prefix}existing`, expected.noStream, 0n),
+      );
+      const onMissing = await store().appendToStream(`${prefix}missing`, newEvents(1), expected.streamExists);
+      expect(onMissing._unsafeUnwrapErr()).toMatchObject(
+        conflict(`${prefix}missing`, expected.streamExists, -1n),
+      );
+      const exactOnMissing = await store().appendToStream(
+        `${prefix}missing`,
+        newEvents(1),
+        expected.exact(0n),
+      );
+      expect(exactOnMissing._unsafeUnwrapErr()).toMatchObject({ actual: -1n });
+    });
+
+    it('appends at any revision when the writer expects any', async () => {
+      const stream = `${uniquePrefix('append')}service`;
+      expect((await store().appendToStream(stream, newEvents(1), expected.any)).isOk()).toBe(true);
+      expect((await store().appendToStream(stream, newEvents(1), expected.any)).isOk()).toBe(true);
+      const existing = await store().appendToStream(stream, newEvents(1), expected.streamExists);
+      expect(existing._unsafeUnwrap().nextExpectedRevision).toBe(2n);
+    });
+
+    it('does not store an event twice when a writer retries an append that succeeded', async () => {
+      const stream = `${uniquePrefix('append')}service`;
+      const events = newEvents(2);
+      const first = (await store().appendToStream(stream, events, expected.noStream))._unsafeUnwrap();
+      const retry = (await store().appendToStream(stream, events, expected.noStream))._unsafeUnwrap();
+      expect(retry).toEqual({ nextExpectedRevision: 1n, position: first.position, written: 0 });
+      expect((await store().readStream(stream)).map((event) => event.id)).toEqual(events.map((e) => e.id));
+    });
+
+    it('stores only the new events of a batch that overlaps stored ones', async () => {
+      const stream = `${uniquePrefix('append')}service`;
+      const [stored, fresh] = newEvents(2);
+      await store().appendToStream(stream, [stored!], expected.noStream);
+      const result = (
+        await store().appendToStream(stream, [stored!, fresh!], expected.exact(0n))
+      )._unsafeUnwrap();
+      expect(result).toMatchObject({ nextExpectedRevision: 1n, written: 1 });
+      expect((await store().readStream(stream)).map((event) => event.id)).toEqual([stored!.id, fresh!.id]);
+    });
+
+    it('stores an id repeated within one batch once, and the same id in two streams twice', async () => {
+      const prefix = uniquePrefix('append');
+      const event = newEvent('Repeated');
+      const result = (
+        await store().appendToStream(`${prefix}a`, [event, event], expected.any)
+      )._unsafeUnwrap();
+      expect(result.written).toBe(1);
+      await store().appendToStream(`${prefix}b`, [event], expected.any);
+      expect(await store().readStream(`${prefix}a`)).toHaveLength(1);
+      expect(await store().readStream(`${prefix}b`)).toHaveLength(1);
+    });
+
+    it('checks the expected revision of an empty append and stores nothing', async () => {
+      const stream = `${uniquePrefix('append')}service`;
+      await store().appendToStream(stream, newEvents(2), expected.noStream);
+      const matching = (await store().appendToStream(stream, [], expected.exact(1n)))._unsafeUnwrap();
+      expect(matching).toMatchObject({ nextExpectedRevision: 1n, written: 0 });
+      const stale = await store().appendToStream(stream, [], expected.noStream);
+      expect(stale._unsafeUnwrapErr()).toMatchObject({ actual: 1n });
+    });
+
+    it('refuses a malformed event as a programming error', () => {
+      const malformed = [{ id: 'not-a-uuid', type: 'Broken', data: {} }];
+      expect(() => store().appendToStream('malformed', malformed, expected.any)).toThrow(TypeError);
+    });
+
+    it('lets exactly one of two writers racing at the same revision win', async () => {
+      const stream = `${uniquePrefix('race')}service`;
+      let revision = -1n;
+      for (let round = 0; round < 20; round += 1) {
+        const expectation = expected.exact(revision);
+        const [left, right] = await Promise.all([
+          store().appendToStream(stream, [newEvent('Left', { round })], expectation),
+          store().appendToStream(stream, [newEvent('Right', { round })], expectation),
+        ]);
+        const winners = [left, right].filter((result) => result.isOk());
+        const losers = [left, right].filter((result) => result.isErr());
+        expect(winners).toHaveLength(1);
+        expect(losers[0]?._unsafeUnwrapErr()).toMatchObject(conflict(stream, expectation, revision + 1n));
+        revision += 1n;
+      }
+      const events = await store().readStream(stream);
+      expect(events.map((event) => event.revision)).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(i)));
+    });
+  });
+};

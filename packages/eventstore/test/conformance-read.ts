@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { compareSequence, expected } from '../src/index.js';
+import {
+  type ConformanceContext,
+  newEvent,
+  newEvents,
+  readEverything,
+  uniquePrefix,
+} from './conformance-fixture.js';
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+export const describeReadConformance = (context: ConformanceContext): void => {
+  const { store } = context;
+
+  describe('reading', () => {
+    it('reads a stream in revision order, from a revision, at most a given count', async () => {
+      const stream = `${uniquePrefix('read')}service`;
+      await store().appendToStream(stream, newEvents(5), expected.noStream);
+      const all = await store().readStream(stream);
+      expect(all.map((event) => (event.data as { index: number }).index)).toEqual([0, 1, 2, 3, 4]);
+      const some = await store().readStream(stream, { fromRevision: 1n, maxCount: 2 });
+      expect(some.map((event) => event.revision)).toEqual([1n, 2n]);
+      expect(all.every((event) => event.streamName === stream)).toBe(true);
+    });
+
+    it('reads no events from a stream that does not exist', async () => {
+      expect(await store().readStream(`${uniquePrefix('read')}missing`)).toEqual([]);
+    });
+
+    it('gives back data and metadata as JSON, with the time it stored the event', async () => {
+      const stream = `${uniquePrefix('read')}service`;
+      const data = {
+        name: 'Herrenhaarschnitt',
+        price: { amount: '35.00', currency: 'EUR' },
+        tags: ['ä', '✂'],
+      };
+      const withMetadata = newEvent('ServiceEdited', data, { actor: 'admin@acme', requestId: 'r-1' });
+      const withoutMetadata = newEvent('ServiceEdited', { at: new Date('2025-01-02T03:04:05Z') });
+      await store().appendToStream(stream, [withMetadata, withoutMetadata], expected.noStream);
+      const [first, second] = await store().readStream(stream);
+      expect(first).toMatchObject({ id: withMetadata.id, type: 'ServiceEdited', data, revision: 0n });
+      expect(first?.metadata).toEqual({ actor: 'admin@acme', requestId: 'r-1' });
+      expect(first?.recordedAt).toMatch(ISO_8601);
+      expect(second?.data).toEqual({ at: '2025-01-02T03:04:05.000Z' });
+      expect(second?.metadata).toEqual({});
+    });
+
+    it('reads all streams in commit order after a position', async () => {
+      const prefix = uniquePrefix('all');
+      const start = await store().headPosition();
+      for (let round = 0; round < 3; round += 1) {
+        await store().appendToStream(`${prefix}a`, [newEvent('A', { round })], expected.any);
+        await store().appendToStream(`${prefix}b`, newEvents(2, 'B'), expected.any);
+      }
+      const events = await readEverything(store(), { after: start, streamPrefixes: [prefix] });
+      expect(events.map((event) => event.type)).toEqual(['A', 'B', 'B', 'A', 'B', 'B', 'A', 'B', 'B']);
+      const sequences = events.map((event) => event.sequence);
+      expect([...sequences].sort(compareSequence)).toEqual(sequences);
+      expect(new Set(sequences).size).toBe(sequences.length);
+      const afterThird = await store().readAll({ after: events[2]?.position, streamPrefixes: [prefix] });
+      expect(afterThird.map((event) => event.id)).toEqual(events.slice(3).map((event) => event.id));
+    });
+
+    it('stores a batch in order: read-all order and revision order agree', async () => {
+      const stream = `${uniquePrefix('batch')}service`;
+      const start = await store().headPosition();
+      await store().appendToStream(stream, newEvents(50), expected.noStream);
+      const inCommitOrder = await readEverything(store(), { after: start, streamPrefixes: [stream] });
+      expect(inCommitOrder.map((event) => event.revision)).toEqual(
+        Array.from({ length: 50 }, (_, i) => BigInt(i)),
+      );
+    });
+
+    it('reads only the streams whose names start with one of the prefixes', async () => {
+      const prefix = uniquePrefix('filter');
+      const start = await store().headPosition();
+      await store().appendToStream(`${prefix}service-1`, [newEvent('Service')], expected.any);
+      await store().appendToStream(`${prefix}company-1`, [newEvent('Company')], expected.any);
+      await store().appendToStream(`${prefix}booking-1`, [newEvent('Booking')], expected.any);
+      await store().appendToStream(`${prefix}service_%`, [newEvent('Wildcard')], expected.any);
+      const filtered = await store().readAll({
+        after: start,
+        streamPrefixes: [`${prefix}service-`, `${prefix}company`],
+      });
+      expect(filtered.map((event) => event.type)).toEqual(['Service', 'Company']);
+    });
+
+    it('reads at most 1,000 events unless told otherwise, and pages on with the last position', async () => {
+      const stream = `${uniquePrefix('page')}service`;
+      const start = await store().headPosition();
+      await store().appendToStream(stream, newEvents(1005), expected.noStream);
+      const firstPage = await store().readAll({ after: start, streamPrefixes: [stream] });
+      expect(firstPage).toHaveLength(1000);
+      const rest = await store().readAll({ after: firstPage.at(-1)?.position, streamPrefixes: [stream] });
+      expect(rest.map((event) => event.revision)).toEqual([1000n, 1001n, 1002n, 1003n, 1004n]);
+      expect(await store().readAll({ after: start, streamPrefixes: [stream], maxCount: 7 })).toHaveLength(7);
+    });
+
+    it('knows the position of the last committed event', async () => {
+      const stream = `${uniquePrefix('head')}service`;
+      const result = (await store().appendToStream(stream, newEvents(2), expected.noStream))._unsafeUnwrap();
+      expect(await store().headPosition()).toBe(result.position);
+    });
+
+    it.runIf(context.freshStoreIsEmpty)('has no head position and no events while empty', async () => {
+      const fresh = await context.openFreshStore();
+      try {
+        expect(await fresh.headPosition()).toBeUndefined();
+        expect(await fresh.readAll()).toEqual([]);
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it('stores and overwrites named checkpoints', async () => {
+      const name = uniquePrefix('checkpoint');
+      expect(await store().checkpoints.load(name)).toBeUndefined();
+      const stream = `${name}service`;
+      const first = (await store().appendToStream(stream, newEvents(1), expected.noStream))._unsafeUnwrap();
+      const second = (await store().appendToStream(stream, newEvents(1), expected.exact(0n)))._unsafeUnwrap();
+      await store().checkpoints.store(name, first.position);
+      await store().checkpoints.store(name, second.position);
+      expect(await store().checkpoints.load(name)).toBe(second.position);
+    });
+
+    it('answers a readiness ping and names its engine', async () => {
+      expect(await store().ping()).toBe(true);
+      expect(store().engine).toMatch(/^(memory|pglite|postgres|esdb)$/);
+    });
+  });
+};

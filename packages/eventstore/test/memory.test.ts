@@ -1,0 +1,4 @@
+import { createInMemoryEventStore } from '../src/index.js';
+import { describeEventStoreConformance } from './conformance.js';
+
+describeEventStoreConformance('memory', async () => createInMemoryEventStore());
