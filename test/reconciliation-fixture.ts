@@ -11,14 +11,18 @@ import {
 } from '@calsync/domain';
 import { createInMemoryEventStore, type EventStore, type Subscription } from '@calsync/eventstore';
 import { CalcomDirectory } from '../apps/server/src/calcom/calcom-directory.js';
-import type { CompanyConfig } from '../apps/server/src/config/load-config.js';
+import { type CompanyConfig, sha256Hex } from '../apps/server/src/config/load-config.js';
+import { buildHttpApp } from '../apps/server/src/http/app.js';
 import { createLogger } from '../apps/server/src/logger.js';
 import { Reconciler, type ReconcilerDeps } from '../apps/server/src/reconciliation/reconciler.js';
+import { reconciliationRoutes } from '../apps/server/src/reconciliation/reconciliation-routes.js';
 import type { RunView } from '../apps/server/src/reconciliation/run-journal.js';
 import { fromRecorded } from '../apps/server/src/services/event-codec.js';
+import { ServiceApplication } from '../apps/server/src/services/service-application.js';
 import { ServiceCommandBus } from '../apps/server/src/services/service-command-bus.js';
 import { ServiceReadModel } from '../apps/server/src/services/service-read-model.js';
 import { SyncProcessManager } from '../apps/server/src/sync/sync-process-manager.js';
+import { WebhookInbox } from '../apps/server/src/webhooks/webhook-inbox.js';
 
 /**
  * The reconciler as the server wires it, on the in-memory store, against a real Cal.com
@@ -26,9 +30,9 @@ import { SyncProcessManager } from '../apps/server/src/sync/sync-process-manager
  * Companies: acme (team 42), globex (team 43), initech (no Cal.com).
  */
 
-export const ACME = { id: 'acme', teamId: 42 } as const;
-export const GLOBEX = { id: 'globex', teamId: 43 } as const;
-export const INITECH = { id: 'initech' } as const;
+export const ACME = { id: 'acme', teamId: 42, token: 'acme-reconcile-token' } as const;
+export const GLOBEX = { id: 'globex', teamId: 43, token: 'globex-reconcile-token' } as const;
+export const INITECH = { id: 'initech', token: 'initech-reconcile-token' } as const;
 export const ADMIN: Actor = 'admin:alice';
 
 const logger = createLogger(process.env.LOG_LEVEL ?? 'silent');
@@ -44,7 +48,9 @@ export class ReconciliationWorld {
   readonly directory: CalcomDirectory;
   readonly sync: SyncProcessManager;
   readonly reconciler: Reconciler;
+  readonly companies: CompanyConfig[];
   private readonly projection: Subscription;
+  private http: Awaited<ReturnType<typeof buildHttpApp>> | undefined;
 
   private constructor(
     readonly store: EventStore,
@@ -63,7 +69,7 @@ export class ReconciliationWorld {
     for (const [team, apiKey] of Object.entries(keys)) simulator.control.addKey(apiKey, [Number(team)]);
     const companies: CompanyConfig[] = [ACME, GLOBEX].map((company) => ({
       id: company.id,
-      apiTokenSha256: [],
+      apiTokenSha256: [sha256Hex(company.token)],
       calcom: {
         apiUrl: simulator.url,
         teamId: company.teamId,
@@ -71,7 +77,8 @@ export class ReconciliationWorld {
         webhookSecret: 's',
       },
     }));
-    companies.push({ id: INITECH.id, apiTokenSha256: [], calcom: null });
+    companies.push({ id: INITECH.id, apiTokenSha256: [sha256Hex(INITECH.token)], calcom: null });
+    this.companies = companies;
     const sync = { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 10_000, rateLimitPerMinute: 100_000 };
     this.directory = new CalcomDirectory(companies, sync, (settings) =>
       createCalcomClient({
@@ -122,7 +129,37 @@ export class ReconciliationWorld {
     });
   }
 
+  /**
+   * The HTTP shell with the reconciliation routes, listening on a free port of 127.0.0.1, as
+   * the composition root wires it; returns its base URL.
+   */
+  async listen(): Promise<string> {
+    const clock = () => new Date();
+    const services = new ServiceApplication(
+      this.store,
+      this.readModel,
+      this.commands,
+      this.directory,
+      clock,
+      randomUUID,
+    );
+    this.http = await buildHttpApp({
+      logger,
+      companies: this.companies,
+      services,
+      webhooks: new WebhookInbox(this.directory, this.readModel, this.commands, clock),
+      readiness: async () => ({
+        ready: true,
+        store: { engine: this.store.engine, reachable: true },
+        subscriptions: [],
+      }),
+      extraRoutes: [reconciliationRoutes(this.reconciler, services, randomUUID)],
+    });
+    return this.http.listen({ host: '127.0.0.1', port: 0 });
+  }
+
   async close(): Promise<void> {
+    await this.http?.close();
     await this.reconciler.stop();
     await this.sync.stop();
     await this.projection.stop();
