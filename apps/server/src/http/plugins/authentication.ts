@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CompanyConfig } from '../../config/load-config.js';
 import type { Caller } from '../../services/service-application.js';
 import { HttpError } from '../http-error.js';
@@ -28,7 +28,7 @@ export function createAuthenticator(companies: readonly CompanyConfig[]) {
   for (const company of companies)
     for (const digest of company.apiTokenSha256) companyOfDigest.set(digest, company.id);
 
-  return async function authenticate(request: FastifyRequest): Promise<void> {
+  return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const digest = bearerDigest(request);
     if (!digest) {
       throw new HttpError(
@@ -47,6 +47,8 @@ export function createAuthenticator(companies: readonly CompanyConfig[]) {
     }
     request.caller = { companyId, actor: `admin:${companyId}-${digest.slice(0, 12)}` };
     request.log = request.log.child({ companyId });
+    // Fastify logs "request completed" with reply.log, a binding of its own.
+    reply.log = request.log;
   };
 }
 

@@ -1,5 +1,5 @@
 import type { ServiceView } from '@calsync/domain';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Result } from 'neverthrow';
 import { z } from 'zod';
@@ -24,12 +24,16 @@ function unwrap<T>(result: Result<T, ApplicationError>): T {
   return result.value;
 }
 
-function withServiceId(request: FastifyRequest, serviceId: string): void {
+/** Every later log line of the request names the service, "request completed" included (reply.log). */
+function withServiceId(request: FastifyRequest, reply: FastifyReply, serviceId: string): void {
   request.log = request.log.child({ serviceId });
+  reply.log = request.log;
 }
 
 /** Commands and queries on services (SPEC §9). Handlers validate by schema and call one use case. */
 export async function serviceRoutes(app: FastifyInstance, services: ServiceApplication): Promise<void> {
+  // Fastify parses text/plain by default; the /v1 contract takes JSON bodies only (415 otherwise).
+  if (app.hasContentTypeParser('text/plain')) app.removeContentTypeParser('text/plain');
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['services'];
 
@@ -42,7 +46,7 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
     },
     handler: async (request, reply) => {
       const view = unwrap(await services.register(callerOf(request), request.body as never));
-      withServiceId(request, view.serviceId);
+      withServiceId(request, reply, view.serviceId);
       return reply.status(201).header('etag', `"${view.revision}"`).send(view);
     },
   });
@@ -73,7 +77,7 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
       response: { 200: serviceViewSchema, ...errorResponses(401, 404, 429) },
     },
     handler: async (request, reply) => {
-      withServiceId(request, request.params.id);
+      withServiceId(request, reply, request.params.id);
       const view = unwrap(services.get(callerOf(request), request.params.id));
       return reply.header('etag', `"${view.revision}"`).send(view);
     },
@@ -91,7 +95,7 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
     handler: async (request, reply) => {
       const caller = callerOf(request);
       const { id } = request.params;
-      withServiceId(request, id);
+      withServiceId(request, reply, id);
       const ifMatch = request.headers['if-match'];
       const expected = ifMatch === undefined ? undefined : Number(ifMatch.replace(/\D/g, ''));
       const result = await services.edit(caller, id, request.body, expected);
@@ -112,8 +116,8 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
       body: linkBodySchema,
       response: { 200: serviceViewSchema, ...errorResponses(400, 401, 404, 409, 415, 429, 503) },
     },
-    handler: async (request) => {
-      withServiceId(request, request.params.id);
+    handler: async (request, reply) => {
+      withServiceId(request, reply, request.params.id);
       return unwrap(await services.link(callerOf(request), request.params.id, request.body.eventTypeId));
     },
   });
@@ -126,7 +130,7 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
       response: { 202: serviceViewSchema, ...errorResponses(401, 404, 409, 429, 503) },
     },
     handler: async (request, reply) => {
-      withServiceId(request, request.params.id);
+      withServiceId(request, reply, request.params.id);
       return reply.status(202).send(unwrap(await services.requestSync(callerOf(request), request.params.id)));
     },
   });
@@ -139,8 +143,8 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
       body: resolveBodySchema,
       response: { 200: serviceViewSchema, ...errorResponses(400, 401, 404, 409, 415, 429, 503) },
     },
-    handler: async (request) => {
-      withServiceId(request, request.params.id);
+    handler: async (request, reply) => {
+      withServiceId(request, reply, request.params.id);
       const { fields, confirm } = request.body;
       return unwrap(
         await services.resolveDivergence(callerOf(request), request.params.id, fields, confirm ?? false),
@@ -156,7 +160,7 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
       response: { 202: serviceViewSchema, ...errorResponses(401, 404, 409, 429, 503) },
     },
     handler: async (request, reply) => {
-      withServiceId(request, request.params.id);
+      withServiceId(request, reply, request.params.id);
       return reply
         .status(202)
         .send(unwrap(await services.resetSyncStatus(callerOf(request), request.params.id)));
@@ -170,8 +174,8 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
       params: serviceParamsSchema,
       response: { 200: z.object({ items: z.array(auditEntrySchema) }), ...errorResponses(401, 404, 429) },
     },
-    handler: async (request) => {
-      withServiceId(request, request.params.id);
+    handler: async (request, reply) => {
+      withServiceId(request, reply, request.params.id);
       return { items: unwrap(await services.serviceAudit(callerOf(request), request.params.id)) };
     },
   });

@@ -34,7 +34,7 @@ export async function webhookRoutes(app: FastifyInstance, inbox: WebhookInbox): 
         ...errorResponses(400, 401, 413, 429, 503),
       },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const signature = request.headers['x-cal-signature-256'];
       const receipt = await inbox.receive(
@@ -43,7 +43,10 @@ export async function webhookRoutes(app: FastifyInstance, inbox: WebhookInbox): 
         Array.isArray(signature) ? signature[0] : signature,
       );
       if (receipt.isErr()) throw toHttpError(receipt.error);
-      if (receipt.value.serviceId) request.log = request.log.child({ serviceId: receipt.value.serviceId });
+      if (receipt.value.serviceId) {
+        request.log = request.log.child({ serviceId: receipt.value.serviceId });
+        reply.log = request.log;
+      }
       request.log.info(
         { trigger: receipt.value.trigger, outcome: receipt.value.outcome },
         'webhook received',
