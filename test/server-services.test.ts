@@ -1,0 +1,205 @@
+import type { ServiceView } from '@calsync/domain';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectError, expectStatus } from './support/api-client.js';
+import { CalsyncHarness } from './support/calsync-harness.js';
+import { platformOnlyEdit, serviceBody } from './support/service-bodies.js';
+import { engineTitle, storeEngines } from './support/store-engines.js';
+import { acme, beta } from './support/tenants.js';
+
+const eventsOf = (entries: Array<{ event: string }>) => entries.map((entry) => entry.event);
+const count = (entries: Array<{ event: string }>, event: string) =>
+  entries.filter((entry) => entry.event === event).length;
+
+for (const engine of storeEngines()) {
+  describe.skipIf(engine.skipReason !== null)(`Services over HTTP ${engineTitle(engine)}`, () => {
+    let harness: CalsyncHarness;
+
+    beforeAll(async () => {
+      // A failed push retries only after ten minutes, so a service kept pending stays pending.
+      harness = await CalsyncHarness.start({
+        engine,
+        tag: 'services',
+        sync: { maxAttempts: 3, baseDelayMs: 600_000, maxDelayMs: 600_000 },
+      });
+    });
+    afterAll(async () => {
+      await harness?.close();
+    });
+
+    it('register → link → edit: every response and the GET after it reflect the command, and the service is pending', async () => {
+      const api = harness.api(acme);
+      const eventType = harness.createEventType(acme, { title: 'Herrenhaarschnitt', lengthInMinutes: 30 });
+      // Cal.com is down for this test: whether or not a push is attempted, nothing can confirm it.
+      harness.simulator.control.injectFault({ kind: 'status', status: 503 });
+      try {
+        const registered = await api.register(serviceBody());
+        expect(registered.sync.status).toBe('never');
+        expect(registered.calcom).toBeNull();
+        expect(await api.service(registered.serviceId)).toEqual(registered);
+
+        const linked = await api.link(registered.serviceId, eventType.id);
+        expect(linked.calcom).toEqual({ eventTypeId: eventType.id, teamId: acme.teamId });
+        expect(linked.sync.status).toBe('pending');
+        expect(linked.revision).toBeGreaterThan(registered.revision);
+        expect((await api.service(registered.serviceId)).calcom).toEqual(linked.calcom);
+
+        const edited = await api.edit(registered.serviceId, { durationMinutes: 45, name: 'Herrenschnitt' });
+        expect(edited.fields.durationMinutes).toBe(45);
+        expect(edited.fields.name).toBe('Herrenschnitt');
+        expect(edited.sync.status).toBe('pending');
+        expect(edited.bookable).toBe(false);
+        expect(edited.notBookableReasons.map((reason) => reason.code)).toContain('SYNC_PENDING');
+        expect(edited.sync.direction).toBe('platform→calcom');
+
+        const read = await api.service(registered.serviceId);
+        expect(read.fields).toEqual(edited.fields);
+        expect(read.sync.status).toBe('pending');
+        expect((await api.services('?status=pending')).map((view) => view.serviceId)).toContain(
+          registered.serviceId,
+        );
+        expect((await api.services('?bookable=true')).map((view) => view.serviceId)).not.toContain(
+          registered.serviceId,
+        );
+
+        const trail = await api.serviceAudit(registered.serviceId);
+        expect(eventsOf(trail).slice(0, 5)).toEqual([
+          'ServiceRegistered',
+          'CalcomLinked',
+          'SyncRequested',
+          'ServiceEdited',
+          'SyncRequested',
+        ]);
+        const edit = trail.find((entry) => entry.event === 'ServiceEdited');
+        expect(edit?.changes).toEqual(
+          expect.arrayContaining([
+            { field: 'durationMinutes', from: 30, to: 45 },
+            { field: 'name', from: 'Herrenhaarschnitt', to: 'Herrenschnitt' },
+          ]),
+        );
+        expect(edit?.actor).toMatch(/^admin:acme/);
+        expect(edit?.source).toBe('platform');
+      } finally {
+        await harness.syncIdle();
+        harness.simulator.control.clearFaults();
+      }
+    });
+
+    it('an edit of only platform-only fields requests no sync and sends nothing to Cal.com', async () => {
+      const api = harness.api(acme);
+      const eventType = harness.createEventType(acme);
+      const service = await api.register(serviceBody({ calcom: { eventTypeId: eventType.id } }));
+      await harness.syncIdle();
+      const before = await api.service(service.serviceId);
+      const trailBefore = await api.serviceAudit(service.serviceId);
+      harness.simulator.control.clearRequests();
+
+      const edited = await api.edit(service.serviceId, { ...platformOnlyEdit });
+      await harness.syncIdle();
+
+      expect(edited.fields).toMatchObject(platformOnlyEdit);
+      expect(edited.sync.status).toBe(before.sync.status);
+      const trail = await api.serviceAudit(service.serviceId);
+      expect(eventsOf(trail.slice(trailBefore.length))).toEqual(['ServiceEdited']);
+      expect(count(trail, 'SyncRequested')).toBe(count(trailBefore, 'SyncRequested'));
+      expect(harness.simulator.control.requests()).toEqual([]);
+      expect(await api.service(service.serviceId)).toEqual(edited);
+    });
+
+    it('an edit that changes nothing appends nothing', async () => {
+      const api = harness.api(acme);
+      const service = await api.register(serviceBody({ durationMinutes: 30, category: 'Haare' }));
+
+      const same = await api.edit(service.serviceId, { durationMinutes: 30, category: 'Haare' });
+
+      expect(same.revision).toBe(service.revision);
+      expect(await api.serviceAudit(service.serviceId)).toHaveLength(1);
+    });
+
+    it('a stale If-Match answers 409 REVISION_CONFLICT with the current view and changes nothing', async () => {
+      const api = harness.api(acme);
+      const service = await api.register(serviceBody());
+      const fresh = await api.patch<ServiceView>(
+        `/v1/services/${service.serviceId}`,
+        { durationMinutes: 40 },
+        { headers: { 'if-match': `"${service.revision}"` } },
+      );
+      const current = expectStatus(fresh, 200);
+      expect(fresh.headers.get('etag')).toBe(`"${current.revision}"`);
+
+      const stale = await api.patch(
+        `/v1/services/${service.serviceId}`,
+        { durationMinutes: 50 },
+        { headers: { 'if-match': `"${service.revision}"` } },
+      );
+
+      const error = expectError(stale, 409, 'REVISION_CONFLICT');
+      expect(error.details).toMatchObject({
+        current: { revision: current.revision, fields: { durationMinutes: 40 } },
+      });
+      expect(await api.service(service.serviceId)).toEqual(current);
+      expect(count(await api.serviceAudit(service.serviceId), 'ServiceEdited')).toBe(1);
+    });
+
+    it('another company’s service answers 404 to every read and write, and stays untouched', async () => {
+      const owner = harness.api(acme);
+      const other = harness.api(beta);
+      const eventType = harness.createEventType(acme);
+      const service = await owner.register(serviceBody({ calcom: { eventTypeId: eventType.id } }));
+      await harness.syncIdle();
+      const before = await owner.service(service.serviceId);
+      const trailBefore = await owner.serviceAudit(service.serviceId);
+      const path = `/v1/services/${service.serviceId}`;
+
+      const answers = [
+        await other.get(path),
+        await other.patch(path, { name: 'Übernommen' }),
+        await other.post(`${path}/link`, { eventTypeId: beta.eventTypes[0]?.id }),
+        await other.post(`${path}/sync`),
+        await other.post(`${path}/divergence/resolve`, { fields: { name: 'keep_platform' } }),
+        await other.post(`${path}/sync-status/reset`),
+        await other.get(`${path}/audit`),
+      ];
+
+      for (const answer of answers) expectError(answer, 404, 'SERVICE_NOT_FOUND');
+      expect((await other.services()).map((view) => view.serviceId)).not.toContain(service.serviceId);
+      expect((await other.companyAudit()).map((entry) => entry.serviceId)).not.toContain(service.serviceId);
+      expect(await owner.service(service.serviceId)).toEqual(before);
+      expect(await owner.serviceAudit(service.serviceId)).toEqual(trailBefore);
+    });
+
+    it('POST /sync answers 202 with the request already in the view, and a GET right after shows it', async () => {
+      const api = harness.api(acme);
+      const eventType = harness.createEventType(acme);
+      harness.simulator.control.injectFault({ kind: 'status', status: 503 });
+      try {
+        const service = await api.register(serviceBody({ calcom: { eventTypeId: eventType.id } }));
+        const trailBefore = await api.serviceAudit(service.serviceId);
+
+        const response = await api.post<ServiceView>(`/v1/services/${service.serviceId}/sync`);
+
+        const view = expectStatus(response, 202);
+        expect(view.sync.status).toBe('pending');
+        expect(view.revision).toBeGreaterThan(service.revision);
+        const trail = await api.serviceAudit(service.serviceId);
+        expect(count(trail, 'SyncRequested')).toBe(count(trailBefore, 'SyncRequested') + 1);
+        expect(trail.filter((entry) => entry.event === 'SyncRequested').at(-1)?.summary).toContain(
+          '(manual)',
+        );
+        const read = await api.service(service.serviceId);
+        expect(read.sync.status).toBe('pending');
+        expect(read.revision).toBeGreaterThanOrEqual(view.revision);
+      } finally {
+        await harness.syncIdle();
+        harness.simulator.control.clearFaults();
+      }
+    });
+
+    it('a service linked to no event type cannot be synced: 409 NOT_LINKED', async () => {
+      const api = harness.api(acme);
+      const service = await api.register(serviceBody());
+
+      expectError(await api.post(`/v1/services/${service.serviceId}/sync`), 409, 'NOT_LINKED');
+      expect(await api.serviceAudit(service.serviceId)).toHaveLength(1);
+    });
+  });
+}

@@ -1,0 +1,204 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CalcomEventType } from '@calsync/calcom';
+import {
+  type CalcomSimulator,
+  startCalcomSimulator,
+  type WebhookSendResult,
+} from '@calsync/calcom-simulator';
+import { type RunningServer, type StartServerOptions, sha256Hex, startServer } from '@calsync/server';
+import { ApiClient } from './api-client.js';
+import type { StoreEngine, StoreLocation } from './store-engines.js';
+import { acme, tenants as defaultTenants, type Tenant } from './tenants.js';
+
+export interface HarnessOptions {
+  engine: StoreEngine;
+  /** Names the test file in the store's folder or schema. */
+  tag: string;
+  tenants?: readonly Tenant[];
+  /** Default `silent`; with `logDestination`, the level to capture at. */
+  logLevel?: 'silent' | 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  logDestination?: StartServerOptions['logDestination'];
+  /** The `sync` section of the configuration file (SPEC §11). */
+  sync?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+}
+
+/** The `relayed` Cal.com webhook triggers the old system used (SPEC §7). */
+export type RelayTrigger = 'EVENT_TYPE_UPDATED' | 'EVENT_TYPE.UPDATED';
+
+/**
+ * The real calsync server over HTTP, on a real store, configured with companies whose Cal.com
+ * is a simulator of its own: what the end-to-end tests drive. One per test file; tests keep
+ * apart by registering services of their own.
+ */
+export class CalsyncHarness {
+  private constructor(
+    readonly simulator: CalcomSimulator,
+    readonly tenants: readonly Tenant[],
+    private readonly store: StoreLocation,
+    private readonly configDir: string,
+    private readonly options: HarnessOptions,
+    private running: RunningServer,
+  ) {}
+
+  static async start(options: HarnessOptions): Promise<CalsyncHarness> {
+    const tenants = options.tenants ?? defaultTenants;
+    const simulator = await startCalcomSimulator({
+      keys: tenants.map((tenant) => ({ apiKey: tenant.apiKey, teamIds: [tenant.teamId] })),
+      teams: tenants.map((tenant) => ({ id: tenant.teamId, name: tenant.id, eventTypes: tenant.eventTypes })),
+    });
+    const configDir = mkdtempSync(join(tmpdir(), `calsync-config-${options.tag}-`));
+    const store = await options.engine.create(options.tag);
+    try {
+      writeFileSync(join(configDir, 'calsync.json'), JSON.stringify(configFile(tenants, simulator, options)));
+      const running = await startServer(serverOptions(configDir, store, options));
+      return new CalsyncHarness(simulator, tenants, store, configDir, options, running);
+    } catch (error) {
+      await simulator.close();
+      await store.dispose();
+      rmSync(configDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  get server(): RunningServer {
+    return this.running;
+  }
+
+  get url(): string {
+    return this.running.url;
+  }
+
+  /** A client acting with the tenant's bearer token. */
+  api(tenant: Tenant = acme): ApiClient {
+    return new ApiClient(this.running.url, tenant.token);
+  }
+
+  /** A client that sends no bearer token. */
+  anonymous(): ApiClient {
+    return new ApiClient(this.running.url, null);
+  }
+
+  webhookUrl(companyId: string = acme.id): string {
+    return `${this.running.url}/webhooks/calcom/${companyId}`;
+  }
+
+  /**
+   * A new event type in the tenant's Cal.com team, as a person would create it there; its price is
+   * the one `serviceBody()` registers (35.00 EUR), as set in Cal.com's payment settings.
+   */
+  createEventType(tenant: Tenant, fields: Partial<CalcomEventType> = {}): CalcomEventType {
+    return this.simulator.control.uiCreateEventType(tenant.teamId, {
+      title: 'Neuer Termin',
+      slug: `termin-${Math.random().toString(36).slice(2, 10)}`,
+      lengthInMinutes: 30,
+      price: 3500,
+      currency: 'eur',
+      ...fields,
+    });
+  }
+
+  /**
+   * A person edits the event type in Cal.com's UI and a relay forwards the change as a webhook
+   * signed with the tenant's secret, exactly as Cal.com signs.
+   */
+  async relayCalcomEdit(
+    tenant: Tenant,
+    eventTypeId: number,
+    patch: Record<string, unknown>,
+    trigger: RelayTrigger = 'EVENT_TYPE_UPDATED',
+  ): Promise<WebhookSendResult> {
+    const eventType = this.simulator.control.uiEditEventType(tenant.teamId, eventTypeId, patch);
+    return this.simulator.control.sendWebhook({
+      url: this.webhookUrl(tenant.id),
+      secret: tenant.webhookSecret,
+      triggerEvent: trigger,
+      payload: { ...eventType },
+    });
+  }
+
+  /**
+   * Waits until the outbound sync has nothing left to do right now (every request pushed, held or
+   * waiting for its retry time): an explicit "caught up", never a sleep. Resolves at once when the
+   * server runs no sync process manager.
+   */
+  async syncIdle(): Promise<void> {
+    const calsync = this.running.calsync as unknown as { sync?: { idle(): Promise<void> } };
+    await calsync.sync?.idle();
+  }
+
+  /** Whether this server pushes to Cal.com on its own (the sync process manager is running). */
+  get pushesToCalcom(): boolean {
+    return (this.running.calsync as unknown as { sync?: unknown }).sync !== undefined;
+  }
+
+  /**
+   * Stops the server and starts it again on the same store, configuration and port, so clients made
+   * before keep working (the simulator keeps running).
+   */
+  async restart(): Promise<void> {
+    const port = new URL(this.running.url).port;
+    await this.running.close();
+    this.running = await startServer(serverOptions(this.configDir, this.store, this.options, port));
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.running.close();
+    } finally {
+      await this.simulator.close();
+      await this.store.dispose();
+      rmSync(this.configDir, { recursive: true, force: true });
+    }
+  }
+}
+
+function configFile(tenants: readonly Tenant[], simulator: CalcomSimulator, options: HarnessOptions) {
+  return {
+    companies: tenants.map((tenant) => ({
+      id: tenant.id,
+      apiTokenSha256: [sha256Hex(tenant.token)],
+      calcom: {
+        apiUrl: simulator.url,
+        teamId: tenant.teamId,
+        // Read from the environment, the way an operator keeps secrets out of the file.
+        apiKey: `env:${envNameOf(tenant, 'CALCOM_API_KEY')}`,
+        webhookSecret: `env:${envNameOf(tenant, 'WEBHOOK_SECRET')}`,
+      },
+    })),
+    ...(options.sync ? { sync: options.sync } : {}),
+    // No periodic run: reconciliation happens when a test asks for it.
+    reconciliation: { intervalMinutes: 0 },
+  };
+}
+
+function envNameOf(tenant: Tenant, suffix: string): string {
+  return `${tenant.id.toUpperCase()}_${suffix}`;
+}
+
+function serverOptions(
+  configDir: string,
+  store: StoreLocation,
+  options: HarnessOptions,
+  port = '0',
+): StartServerOptions {
+  const tenants = options.tenants ?? defaultTenants;
+  const secrets = Object.fromEntries(
+    tenants.flatMap((tenant) => [
+      [envNameOf(tenant, 'CALCOM_API_KEY'), tenant.apiKey],
+      [envNameOf(tenant, 'WEBHOOK_SECRET'), tenant.webhookSecret],
+    ]),
+  );
+  return {
+    env: {
+      PORT: port,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: options.logLevel ?? 'silent',
+      CALSYNC_CONFIG: join(configDir, 'calsync.json'),
+      ...store.env,
+      ...secrets,
+    },
+    ...(options.logDestination ? { logDestination: options.logDestination } : {}),
+  };
+}
