@@ -14,6 +14,7 @@ export async function healthRoutes(app: FastifyInstance, readiness: () => Promis
   routes.get('/health/live', {
     schema: {
       tags: ['health'],
+      security: [],
       summary: 'Liveness',
       response: { 200: z.object({ status: z.literal('ok') }) },
     },
@@ -27,6 +28,7 @@ export async function healthRoutes(app: FastifyInstance, readiness: () => Promis
   routes.get('/health/ready', {
     schema: {
       tags: ['health'],
+      security: [],
       summary: 'Readiness: the store is reachable and every subscription is caught up',
       response: { 200: readinessSchema, 503: readinessSchema },
     },

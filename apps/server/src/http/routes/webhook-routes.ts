@@ -22,6 +22,8 @@ export async function webhookRoutes(app: FastifyInstance, inbox: WebhookInbox): 
     bodyLimit: WEBHOOK_BODY_LIMIT,
     schema: {
       tags: ['webhooks'],
+      // Authenticated by the body's signature, not by a bearer token.
+      security: [],
       summary: 'Receive a Cal.com webhook delivery signed with the company’s secret (X-Cal-Signature-256)',
       params: z.object({ companyId: z.string().min(1).max(100) }),
       response: {

@@ -1,0 +1,124 @@
+import { createInMemoryEventStore } from '@calsync/eventstore';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Calsync } from '../src/calsync.js';
+import { loadConfig, sha256Hex } from '../src/config/load-config.js';
+
+interface Operation {
+  security?: unknown[];
+  responses?: Record<string, unknown>;
+}
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+}
+
+/** Every route of SPEC §9 with the status it answers on success (the document and its viewer aside). */
+const serviceRoutes: Array<[method: string, path: string, success: string]> = [
+  ['post', '/v1/services', '201'],
+  ['get', '/v1/services', '200'],
+  ['get', '/v1/services/{id}', '200'],
+  ['patch', '/v1/services/{id}', '200'],
+  ['post', '/v1/services/{id}/link', '200'],
+  ['post', '/v1/services/{id}/sync', '202'],
+  ['post', '/v1/services/{id}/divergence/resolve', '200'],
+  ['post', '/v1/services/{id}/sync-status/reset', '202'],
+  ['get', '/v1/services/{id}/audit', '200'],
+  ['get', '/v1/audit', '200'],
+];
+const reconciliationRoutes: Array<[method: string, path: string, success: string]> = [
+  ['post', '/v1/reconciliations', '202'],
+  ['get', '/v1/reconciliations/{runId}', '200'],
+];
+const importCandidateRoutes: Array<[method: string, path: string, success: string]> = [
+  ['get', '/v1/import-candidates', '200'],
+  ['post', '/v1/import-candidates/{eventTypeId}/import', '201'],
+];
+const operationsRoutes: Array<[method: string, path: string, success: string]> = [
+  ['post', '/webhooks/calcom/{companyId}', '200'],
+  ['get', '/health/live', '200'],
+  ['get', '/health/ready', '200'],
+];
+
+describe('The OpenAPI document', () => {
+  let calsync: Calsync;
+  let app: FastifyInstance;
+  let document: OpenApiDocument;
+
+  beforeAll(async () => {
+    const config = loadConfig({ CALSYNC_CONFIG: 'calsync.json', LOG_LEVEL: 'silent' }, () =>
+      JSON.stringify({
+        companies: [
+          {
+            id: 'acme',
+            apiTokenSha256: [sha256Hex('acme-token')],
+            calcom: { apiUrl: 'http://127.0.0.1:9/v2', teamId: 42, apiKey: 'key', webhookSecret: 'secret' },
+          },
+        ],
+        reconciliation: { intervalMinutes: 0 },
+      }),
+    )._unsafeUnwrap();
+    calsync = new Calsync({ config, store: createInMemoryEventStore(), logger: pino({ level: 'silent' }) });
+    app = await calsync.start();
+    const response = await app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(response.statusCode).toBe(200);
+    document = response.json<OpenApiDocument>();
+  });
+  afterAll(async () => {
+    await calsync?.stop();
+  });
+
+  it('validates as OpenAPI 3', async () => {
+    const result = await new Validator().validate(
+      structuredClone(document) as unknown as Record<string, unknown>,
+    );
+
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(document.openapi).toMatch(/^3\./);
+  });
+
+  const expectRoute = (method: string, path: string, success: string) => {
+    const operation = document.paths[path]?.[method];
+    expect(operation, `${method.toUpperCase()} ${path} is documented`).toBeDefined();
+    expect(Object.keys(operation?.responses ?? {})).toContain(success);
+  };
+
+  it.each(serviceRoutes)('lists %s %s, answering %s', expectRoute);
+  it.each(operationsRoutes)('lists %s %s, answering %s', expectRoute);
+  // The reconciliation and import-candidate routes exist but are not registered by Calsync yet.
+  for (const [method, path, success] of [...reconciliationRoutes, ...importCandidateRoutes]) {
+    it.todo(`lists ${method} ${path}, answering ${success}`);
+  }
+
+  it('documents the error envelope on every /v1 operation: 401 without a valid token', () => {
+    for (const [path, operations] of Object.entries(document.paths).filter(([path]) =>
+      path.startsWith('/v1/'),
+    )) {
+      for (const [method, operation] of Object.entries(operations)) {
+        expect(Object.keys(operation.responses ?? {}), `${method} ${path}`).toContain('401');
+      }
+    }
+  });
+
+  it('asks for a bearer token on /v1 only: webhooks are signed and health checks are open', () => {
+    for (const [method, path] of operationsRoutes) {
+      expect(document.paths[path]?.[method]?.security, `${method} ${path}`).toEqual([]);
+    }
+    expect(document.paths['/v1/services']?.post?.security).toBeUndefined();
+    expect((document as { security?: unknown }).security).toEqual([{ bearer: [] }]);
+  });
+
+  it('serves the document’s viewer', async () => {
+    const viewer = await app.inject({ method: 'GET', url: '/docs' });
+    const page =
+      viewer.statusCode === 302
+        ? await app.inject({ method: 'GET', url: viewer.headers.location ?? '' })
+        : viewer;
+
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<html');
+  });
+});
