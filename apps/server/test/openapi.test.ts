@@ -1,10 +1,8 @@
-import { createInMemoryEventStore } from '@calsync/eventstore';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Calsync } from '../src/calsync.js';
-import { loadConfig, sha256Hex } from '../src/config/load-config.js';
+import type { Calsync } from '../src/calsync.js';
+import { startCalsyncUnderTest } from './calsync-under-test.js';
 
 interface Operation {
   security?: unknown[];
@@ -48,20 +46,9 @@ describe('The OpenAPI document', () => {
   let document: OpenApiDocument;
 
   beforeAll(async () => {
-    const config = loadConfig({ CALSYNC_CONFIG: 'calsync.json', LOG_LEVEL: 'silent' }, () =>
-      JSON.stringify({
-        companies: [
-          {
-            id: 'acme',
-            apiTokenSha256: [sha256Hex('acme-token')],
-            calcom: { apiUrl: 'http://127.0.0.1:9/v2', teamId: 42, apiKey: 'key', webhookSecret: 'secret' },
-          },
-        ],
-        reconciliation: { intervalMinutes: 0 },
-      }),
-    )._unsafeUnwrap();
-    calsync = new Calsync({ config, store: createInMemoryEventStore(), logger: pino({ level: 'silent' }) });
-    app = await calsync.start();
+    const started = await startCalsyncUnderTest();
+    calsync = started.calsync;
+    app = started.app;
     const response = await app.inject({ method: 'GET', url: '/openapi.json' });
     expect(response.statusCode).toBe(200);
     document = response.json<OpenApiDocument>();

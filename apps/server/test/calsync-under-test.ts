@@ -1,0 +1,74 @@
+import { createInMemoryEventStore, type EventStore, storeUnavailable } from '@calsync/eventstore';
+import type { FastifyInstance } from 'fastify';
+import { errAsync } from 'neverthrow';
+import pino from 'pino';
+import { Calsync } from '../src/calsync.js';
+import { loadConfig, sha256Hex } from '../src/config/load-config.js';
+import type { RateLimits } from '../src/http/app.js';
+
+/** Bearer tokens: acme (team 42) and beta (team 43) have Cal.com; gamma has none configured. */
+export const tokens = { acme: 'acme-token', beta: 'beta-token', gamma: 'gamma-token' } as const;
+
+/** An in-memory store that can be taken down and brought back, like a database that restarts. */
+export interface SwitchableStore extends EventStore {
+  down: boolean;
+}
+
+export function switchableStore(inner: EventStore = createInMemoryEventStore()): SwitchableStore {
+  const unreachable = () => new Error('connection refused (the test took the store down)');
+  const store: SwitchableStore = {
+    down: false,
+    engine: inner.engine,
+    checkpoints: inner.checkpoints,
+    appendToStream: (...args) =>
+      store.down ? errAsync(storeUnavailable('append failed', unreachable())) : inner.appendToStream(...args),
+    readStream: async (...args) => {
+      if (store.down) throw unreachable();
+      return inner.readStream(...args);
+    },
+    readAll: async (...args) => {
+      if (store.down) throw unreachable();
+      return inner.readAll(...args);
+    },
+    headPosition: async () => {
+      if (store.down) throw unreachable();
+      return inner.headPosition();
+    },
+    subscribe: (options) => inner.subscribe(options),
+    ping: async () => !store.down && (await inner.ping()),
+    close: () => inner.close(),
+  };
+  return store;
+}
+
+/**
+ * Calsync's HTTP shell on an in-memory store, with two companies, driven by `app.inject()`:
+ * the unit level of the HTTP layer (the end-to-end tests in test/ use the real server).
+ */
+export async function startCalsyncUnderTest(
+  options: { store?: EventStore; rateLimits?: RateLimits } = {},
+): Promise<{ calsync: Calsync; app: FastifyInstance; store: EventStore }> {
+  const company = (id: string, token: string, teamId: number) => ({
+    id,
+    apiTokenSha256: [sha256Hex(token)],
+    calcom: { apiUrl: 'http://127.0.0.1:9/v2', teamId, apiKey: `${id}-key`, webhookSecret: `${id}-secret` },
+  });
+  const config = loadConfig({ CALSYNC_CONFIG: 'calsync.json', LOG_LEVEL: 'silent' }, () =>
+    JSON.stringify({
+      companies: [
+        company('acme', tokens.acme, 42),
+        company('beta', tokens.beta, 43),
+        { id: 'gamma', apiTokenSha256: [sha256Hex(tokens.gamma)] },
+      ],
+      reconciliation: { intervalMinutes: 0 },
+    }),
+  )._unsafeUnwrap();
+  const store = options.store ?? createInMemoryEventStore();
+  const calsync = new Calsync({
+    config,
+    store,
+    logger: pino({ level: 'silent' }),
+    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+  });
+  return { calsync, app: await calsync.start(), store };
+}
