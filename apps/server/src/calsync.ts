@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { TeamSyncContext } from '@calsync/domain';
 import type { EventStore, Subscription } from '@calsync/eventstore';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -7,9 +6,12 @@ import { CalcomDirectory } from './calcom/calcom-directory.js';
 import type { AppConfig } from './config/load-config.js';
 import { buildHttpApp, type RateLimits } from './http/app.js';
 import type { Readiness } from './http/routes/health-routes.js';
+import { Reconciler } from './reconciliation/reconciler.js';
+import { reconciliationRoutes } from './reconciliation/reconciliation-routes.js';
 import { ServiceApplication } from './services/service-application.js';
 import { ServiceCommandBus } from './services/service-command-bus.js';
 import { ServiceReadModel } from './services/service-read-model.js';
+import { SyncProcessManager } from './sync/sync-process-manager.js';
 import { WebhookInbox } from './webhooks/webhook-inbox.js';
 
 export interface CalsyncOptions {
@@ -34,13 +36,14 @@ export class Calsync {
   readonly directory: CalcomDirectory;
   readonly services: ServiceApplication;
   readonly webhooks: WebhookInbox;
+  readonly sync: SyncProcessManager;
+  readonly reconciler: Reconciler;
   readonly logger: Logger;
   readonly clock: () => Date;
   readonly newId: () => string;
   readonly random: () => number;
   private subscription: Subscription | undefined;
   private app: FastifyInstance | undefined;
-  private teamContext: (teamId: number) => TeamSyncContext = () => ({ paused: null });
 
   constructor(private readonly options: CalsyncOptions) {
     this.store = options.store;
@@ -51,6 +54,18 @@ export class Calsync {
     this.readModel = new ServiceReadModel(this.store);
     this.commands = new ServiceCommandBus(this.store, this.readModel, this.newId);
     this.directory = options.directory ?? new CalcomDirectory(options.config.companies, options.config.sync);
+    const { config } = options;
+    this.sync = new SyncProcessManager({
+      store: this.store,
+      readModel: this.readModel,
+      commands: this.commands,
+      clientForTeam: (teamId) => this.directory.clientForTeam(teamId),
+      clock: this.clock,
+      random: this.random,
+      policy: config.sync,
+      logger: this.logger,
+      newId: this.newId,
+    });
     this.services = new ServiceApplication(
       this.store,
       this.readModel,
@@ -58,9 +73,22 @@ export class Calsync {
       this.directory,
       this.clock,
       this.newId,
-      (teamId) => this.teamContext(teamId),
+      {
+        context: (teamId) => this.sync.teamContext(teamId),
+        resume: (teamId, actor) => this.sync.resumeTeam(teamId, actor),
+      },
     );
     this.webhooks = new WebhookInbox(this.directory, this.readModel, this.commands, this.clock);
+    this.reconciler = new Reconciler({
+      store: this.store,
+      readModel: this.readModel,
+      commands: this.commands,
+      directory: this.directory,
+      settings: config.reconciliation,
+      clock: this.clock,
+      newId: this.newId,
+      logger: this.logger.child({ component: 'reconciliation' }),
+    });
   }
 
   get config(): AppConfig {
@@ -81,9 +109,13 @@ export class Calsync {
       services: this.services,
       webhooks: this.webhooks,
       readiness: () => this.readiness(),
+      extraRoutes: [reconciliationRoutes(this.reconciler, this.services, this.newId)],
       ...(this.options.rateLimits ? { rateLimits: this.options.rateLimits } : {}),
     });
     await this.app.ready();
+    // Workers start once the read model is caught up: its states are what they scan.
+    await this.sync.start();
+    this.reconciler.start();
     return this.app;
   }
 
@@ -114,8 +146,10 @@ export class Calsync {
   }
 
   /** Stops in order: HTTP (no new commands), workers (drain in-flight syncs), projection. */
-  async stop(): Promise<void> {
+  async stop(options: { drainMs?: number } = {}): Promise<void> {
     await this.app?.close();
+    await this.reconciler.stop();
+    await this.sync.stop(options);
     await this.subscription?.stop();
   }
 }

@@ -19,6 +19,18 @@ import { fromRecorded } from './event-codec.js';
 import type { CommandError, ServiceCommandBus } from './service-command-bus.js';
 import type { ServiceReadModel } from './service-read-model.js';
 
+/** What the outbound sync knows about a whole team (credentials paused) and how to resume it. */
+export interface TeamSyncHooks {
+  context(teamId: number): TeamSyncContext;
+  /** Resumes a paused team; ok(false) when it was not paused. */
+  resume(teamId: number, actor: Caller['actor']): Promise<Result<boolean, { code: string; message: string }>>;
+}
+
+const noTeamHooks: TeamSyncHooks = {
+  context: () => ({ paused: null }),
+  resume: async () => ok(false),
+};
+
 /** Who is acting, for which company: derived from the bearer token by the HTTP layer. */
 export interface Caller {
   companyId: string;
@@ -44,12 +56,12 @@ export class ServiceApplication {
     private readonly directory: CalcomDirectory,
     private readonly clock: () => Date,
     private readonly newId: () => string,
-    private readonly teamContext: (teamId: number) => TeamSyncContext = () => ({ paused: null }),
+    private readonly team: TeamSyncHooks = noTeamHooks,
   ) {}
 
   view(state: ServiceState): ServiceView {
     const teamId = state.link?.teamId ?? state.createIn;
-    return statusView(state, teamId === null ? { paused: null } : this.teamContext(teamId));
+    return statusView(state, teamId === null ? { paused: null } : this.team.context(teamId));
   }
 
   async register(
@@ -120,7 +132,15 @@ export class ServiceApplication {
     });
   }
 
-  resetSyncStatus(caller: Caller, serviceId: string) {
+  /** Clears an error and pushes again; for a team paused on credentials, the admin's reset resumes it. */
+  async resetSyncStatus(caller: Caller, serviceId: string): Promise<Result<ServiceView, ApplicationError>> {
+    const state = this.readModel.get(serviceId);
+    const teamId =
+      state && state.companyId === caller.companyId ? (state.link?.teamId ?? state.createIn) : null;
+    if (teamId !== null && this.team.context(teamId).paused) {
+      const resumed = await this.team.resume(teamId, caller.actor);
+      if (resumed.isErr()) return err({ code: 'STORE_UNAVAILABLE', message: resumed.error.message });
+    }
     return this.run({ ...this.meta(caller, serviceId), type: 'ResetSyncStatus', syncId: this.newId() });
   }
 
