@@ -42,6 +42,8 @@ const esdbOptionsSchema = z.object({ connectionString: z.string() });
 export type EsdbEventStoreOptions = z.input<typeof esdbOptionsSchema>;
 
 const DEFAULT_READ_ALL_COUNT = 1000;
+/** A readiness probe must answer quickly, also when the cluster does not. */
+const PING_DEADLINE_MS = 2000;
 
 const esdbExpectedRevision = (expected: ExpectedRevision): AppendExpectedRevision => {
   switch (expected.kind) {
@@ -145,8 +147,13 @@ class EsdbEventStore implements EventStore {
 
   async ping(): Promise<boolean> {
     try {
-      for await (const _ of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 }))
-        break;
+      const probe = this.client.readAll({
+        direction: BACKWARDS,
+        fromPosition: END,
+        maxCount: 1,
+        deadline: PING_DEADLINE_MS,
+      });
+      for await (const _ of probe) break;
       return true;
     } catch {
       return false;
@@ -178,15 +185,27 @@ class EsdbEventStore implements EventStore {
               cause.actualVersion === NO_STREAM ? -1n : cause.actualVersion,
             )
           : storeUnavailable(`Appending to stream ${streamName} failed`, cause),
-    ).andThen((result) =>
-      result.success
-        ? ok({
-            nextExpectedRevision: result.nextExpectedRevision,
-            position: result.position ? encodeEsdbPosition(result.position) : '',
-            written: fresh.length,
-          })
-        : err(storeUnavailable(`Appending to stream ${streamName} was not acknowledged`)),
-    );
+    ).andThen((result) => {
+      if (!result.success)
+        return err(storeUnavailable(`Appending to stream ${streamName} was not acknowledged`));
+      return ResultAsync.fromPromise(this.#positionOf(streamName, result.nextExpectedRevision), (cause) =>
+        storeUnavailable(`Reading back the append to stream ${streamName} failed`, cause),
+      ).map((position) => ({
+        nextExpectedRevision: result.nextExpectedRevision,
+        position: position ?? (result.position ? encodeEsdbPosition(result.position) : ''),
+        written: fresh.length,
+      }));
+    });
+  }
+
+  /**
+   * The position of one event in $all. The append result carries the position of the
+   * write, which need not be its last event's; callers pass this token back as `after`.
+   */
+  async #positionOf(streamName: string, revision: bigint): Promise<string | undefined> {
+    if (revision < 0n) return undefined;
+    const [event] = await this.readStream(streamName, { fromRevision: revision, maxCount: 1 });
+    return event?.position || undefined;
   }
 
   /**

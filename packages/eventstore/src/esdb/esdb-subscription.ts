@@ -93,6 +93,8 @@ export class EsdbSubscription implements Subscription {
         if (!started) {
           this.#cursor = (checkpointName && (await this.deps.checkpoints.load(checkpointName))) || after;
           started = true;
+          // A caller may already wait for a target the checkpoint is at or beyond.
+          this.#settleWaiters();
         }
         await this.#follow();
       } catch (error) {
