@@ -65,3 +65,60 @@ describe.skipIf(!connectionString)(
     });
   },
 );
+
+describe.skipIf(!connectionString)(
+  `postgres server commit order${connectionString ? '' : ' (skipped: TEST_DATABASE_URL is not set)'}`,
+  () => {
+    it('never lets a later append become visible before an earlier one that commits late', async () => {
+      const schema = `calsync_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+      schemas.push(schema);
+      const store = await createPostgresEventStore({
+        connectionString: connectionString!,
+        schema,
+        poolSize: 2,
+      });
+      const slowWriter = new pg.Client({ connectionString });
+      await slowWriter.connect();
+      try {
+        const received: RecordedEvent[] = [];
+        const subscription = store.subscribe({ handler: async (event) => void received.push(event) });
+        await subscription.caughtUp();
+
+        // A writer whose transaction has appended but not committed yet…
+        const slow = newEvent('Slow');
+        await slowWriter.query('BEGIN');
+        await slowWriter.query(
+          `SELECT * FROM ${schema}.append_to_stream('service-slow', 'any', NULL, $1::jsonb)`,
+          [JSON.stringify([{ ...slow, metadata: {} }])],
+        );
+        // …and a second writer that comes later and must queue behind it.
+        const fast = newEvent('Fast');
+        const fastAppend = store.appendToStream('service-fast', [fast], expected.any);
+        await waitUntilAnAppendQueues(slowWriter, schema);
+        expect(await store.readAll()).toEqual([]);
+
+        await slowWriter.query('COMMIT');
+        (await fastAppend)._unsafeUnwrap();
+        await subscription.caughtUp();
+        await subscription.stop();
+        expect(received.map((event) => event.id)).toEqual([slow.id, fast.id]);
+        expect((await store.readAll()).map((event) => event.id)).toEqual([slow.id, fast.id]);
+      } finally {
+        await slowWriter.end();
+        await store.close();
+      }
+    });
+  },
+);
+
+/** Waits, by asking the server, until an append into `schema` waits for the append lock. */
+const waitUntilAnAppendQueues = async (client: pg.Client, schema: string): Promise<void> => {
+  for (;;) {
+    const { rows } = await client.query<{ waiting: string }>(
+      `SELECT count(*)::text AS waiting FROM pg_stat_activity
+       WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND position($1 in query) > 0`,
+      [`${schema}.append_to_stream`],
+    );
+    if (rows[0]?.waiting !== '0') return;
+  }
+};
