@@ -11,8 +11,13 @@ import { reconciliationRoutes } from './reconciliation/reconciliation-routes.js'
 import { ServiceApplication } from './services/service-application.js';
 import { ServiceCommandBus } from './services/service-command-bus.js';
 import { ServiceReadModel } from './services/service-read-model.js';
+import { loadStatusSnapshot, saveStatusSnapshot } from './services/status-snapshots.js';
 import { SyncProcessManager } from './sync/sync-process-manager.js';
 import { WebhookInbox } from './webhooks/webhook-inbox.js';
+
+/** How often the status projection's durable checkpoint is written. */
+const SNAPSHOT_EVERY_MS = 30_000;
+const SNAPSHOT_EVERY_EVENTS = 5_000;
 
 export interface CalsyncOptions {
   config: AppConfig;
@@ -43,6 +48,11 @@ export class Calsync {
   readonly newId: () => string;
   readonly random: () => number;
   private subscription: Subscription | undefined;
+  /** Position the restored snapshot includes; the projection's position until it handles an event. */
+  private restoredPosition: string | undefined;
+  private handledSinceSnapshot = 0;
+  private snapshotting: Promise<void> | undefined;
+  private snapshotTimer: NodeJS.Timeout | undefined;
   private app: FastifyInstance | undefined;
 
   constructor(private readonly options: CalsyncOptions) {
@@ -97,12 +107,27 @@ export class Calsync {
 
   /** Catches the read model up with the store, then starts the HTTP shell (not listening yet). */
   async start(): Promise<FastifyInstance> {
+    const snapshot = await loadStatusSnapshot(this.store);
+    if (snapshot) {
+      this.readModel.restore(snapshot.states);
+      this.restoredPosition = snapshot.position;
+    }
     this.subscription = this.store.subscribe({
       streamPrefixes: ['service-'],
-      handler: (event) => this.readModel.handle(event),
+      ...(snapshot ? { after: snapshot.position } : {}),
+      handler: async (event) => {
+        await this.readModel.handle(event);
+        if (++this.handledSinceSnapshot >= SNAPSHOT_EVERY_EVENTS) void this.snapshot();
+      },
       onError: (error) => this.logger.error({ err: error }, 'status projection stopped'),
     });
     await this.subscription.caughtUp();
+    this.logger.info(
+      { services: this.readModel.size, fromSnapshot: Boolean(snapshot), replayed: this.handledSinceSnapshot },
+      'status projection caught up',
+    );
+    this.snapshotTimer = setInterval(() => void this.snapshot(), SNAPSHOT_EVERY_MS);
+    this.snapshotTimer.unref();
     this.app = await buildHttpApp({
       logger: this.logger,
       companies: this.config.companies,
@@ -138,7 +163,9 @@ export class Calsync {
   /** Number of stored service events the subscription has not handled yet (capped at 1000). */
   private async lagOf(subscription: Subscription): Promise<number> {
     const pending = await this.store.readAll({
-      ...(subscription.lastPosition ? { after: subscription.lastPosition } : {}),
+      ...((subscription.lastPosition ?? this.restoredPosition)
+        ? { after: subscription.lastPosition ?? this.restoredPosition }
+        : {}),
       streamPrefixes: ['service-'],
       maxCount: 1000,
     });
@@ -150,6 +177,31 @@ export class Calsync {
     await this.app?.close();
     await this.reconciler.stop();
     await this.sync.stop(options);
+    clearInterval(this.snapshotTimer);
     await this.subscription?.stop();
+    await this.snapshot();
+  }
+
+  /** Writes a durable checkpoint of the status projection when it handled events since the last. */
+  snapshot(): Promise<void> {
+    this.snapshotting ??= this.writeSnapshot().finally(() => {
+      this.snapshotting = undefined;
+    });
+    return this.snapshotting;
+  }
+
+  private async writeSnapshot(): Promise<void> {
+    const position = this.subscription?.lastPosition;
+    if (!position || this.handledSinceSnapshot === 0) return;
+    const handled = this.handledSinceSnapshot;
+    try {
+      await saveStatusSnapshot(this.store, this.newId(), { position, states: this.readModel.all() });
+      this.handledSinceSnapshot -= handled;
+    } catch (error) {
+      this.logger.warn(
+        { err: error },
+        'status projection checkpoint not written; the next start replays more',
+      );
+    }
   }
 }

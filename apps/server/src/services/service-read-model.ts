@@ -66,6 +66,11 @@ export class ServiceReadModel {
     await this.applyAppended(serviceId, Number(recorded.revision), [fromRecorded(recorded)]);
   }
 
+  /** Restores states from a snapshot (before the subscription starts). */
+  restore(states: readonly ServiceState[]): void {
+    for (const state of states) this.put(state);
+  }
+
   /** Re-reads a service's stream from the store. */
   async reload(serviceId: string): Promise<ServiceState> {
     const recorded = await this.store.readStream(serviceStreamName(serviceId));

@@ -1,0 +1,65 @@
+import type { ServiceState } from '@calsync/domain';
+import type { EventStore } from '@calsync/eventstore';
+import { z } from 'zod';
+
+/**
+ * Durable checkpoints of the status projection: now and then its states are written, with
+ * the position they include, as an event on a stream of its own; the checkpoint store keeps
+ * the revision of the newest one. A restart restores them and catches up from that position
+ * instead of folding every stream again. Events are applied by stream revision, so states
+ * that ran ahead of the position (read-your-writes) are never applied twice.
+ */
+export const SNAPSHOT_STREAM = 'projection-status-snapshots';
+export const SNAPSHOT_CHECKPOINT = 'status-projection-snapshot';
+/** Bump when ServiceState changes shape: older snapshots are then ignored and the projection is rebuilt. */
+export const PROJECTION_VERSION = 1;
+
+const snapshotSchema = z.object({
+  projectionVersion: z.number().int(),
+  position: z.string().min(1),
+  states: z.array(
+    z.looseObject({
+      exists: z.literal(true),
+      serviceId: z.string().min(1),
+      companyId: z.string().min(1),
+      revision: z.number().int().min(1),
+      status: z.enum(['never', 'pending', 'synced', 'error', 'diverged', 'orphaned']),
+    }),
+  ),
+});
+
+export interface StatusSnapshot {
+  position: string;
+  states: ServiceState[];
+}
+
+/** The newest usable snapshot, or null (none yet, another projection version, or unreadable). */
+export async function loadStatusSnapshot(store: EventStore): Promise<StatusSnapshot | null> {
+  const revision = await store.checkpoints.load(SNAPSHOT_CHECKPOINT);
+  if (revision === undefined || !/^\d+$/.test(revision)) return null;
+  const [event] = await store.readStream(SNAPSHOT_STREAM, { fromRevision: BigInt(revision), maxCount: 1 });
+  const parsed = snapshotSchema.safeParse(event?.data);
+  if (!parsed.success || parsed.data.projectionVersion !== PROJECTION_VERSION) return null;
+  return { position: parsed.data.position, states: parsed.data.states as unknown as ServiceState[] };
+}
+
+/** Writes a snapshot and moves the checkpoint to it. */
+export async function saveStatusSnapshot(
+  store: EventStore,
+  id: string,
+  snapshot: StatusSnapshot,
+): Promise<void> {
+  const appended = await store.appendToStream(
+    SNAPSHOT_STREAM,
+    [
+      {
+        id,
+        type: 'StatusProjectionSnapshot',
+        data: { projectionVersion: PROJECTION_VERSION, position: snapshot.position, states: snapshot.states },
+      },
+    ],
+    { kind: 'any' },
+  );
+  if (appended.isErr()) throw new Error(`status snapshot not written: ${appended.error.message}`);
+  await store.checkpoints.store(SNAPSHOT_CHECKPOINT, appended.value.nextExpectedRevision.toString());
+}
