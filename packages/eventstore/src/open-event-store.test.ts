@@ -20,9 +20,10 @@ describe('choosing the event store from the configuration', () => {
     await store.close();
   });
 
-  it('runs the embedded engine in the data folder when no server is configured', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'calsync-open-'));
-    folders.push(dataDir);
+  it('runs the embedded engine in the data folder (created if missing) when no server is configured', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'calsync-open-'));
+    folders.push(folder);
+    const dataDir = join(folder, 'var', 'calsync');
     const store = await openEventStore({ dataDir });
     try {
       expect(store.engine).toBe('pglite');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPostgresEventStore, expected, type RecordedEvent } from '../src/index.js';
+import { createPostgresEventStore, expected, openEventStore, type RecordedEvent } from '../src/index.js';
 import { describeEventStoreConformance } from './conformance.js';
 import { deferred, newEvent } from './conformance-fixture.js';
 
@@ -122,3 +122,29 @@ const waitUntilAnAppendQueues = async (client: pg.Client, schema: string): Promi
     if (rows[0]?.waiting !== '0') return;
   }
 };
+
+describe.skipIf(!connectionString)(
+  `postgres server chosen by configuration${connectionString ? '' : ' (skipped: TEST_DATABASE_URL is not set)'}`,
+  () => {
+    it('opens the PostgreSQL engine in the configured schema when DATABASE_URL is set', async () => {
+      const schema = `calsync_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+      schemas.push(schema);
+      const store = await openEventStore({
+        databaseUrl: connectionString,
+        databaseSchema: schema,
+        dataDir: './unused',
+      });
+      try {
+        expect(store.engine).toBe('postgres');
+        await store.appendToStream('service-1', [newEvent('ServiceCreated')], expected.noStream);
+        const client = new pg.Client({ connectionString });
+        await client.connect();
+        const { rows } = await client.query(`SELECT count(*)::int AS events FROM ${schema}.events`);
+        await client.end();
+        expect(rows[0]).toEqual({ events: 1 });
+      } finally {
+        await store.close();
+      }
+    });
+  },
+);

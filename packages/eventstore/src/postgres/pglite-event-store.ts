@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { z } from 'zod';
 import type { EventStore } from '../port.js';
@@ -28,6 +29,8 @@ const pgliteSqlClient = (db: PGlite): SqlClient => ({
 /** The zero-setup engine: real PostgreSQL compiled to WASM, stored in `dataDir`. */
 export const createPgliteEventStore = async (options: PgliteEventStoreOptions = {}): Promise<EventStore> => {
   const { dataDir, schema, pollIntervalMs } = pgliteOptionsSchema.parse(options);
+  // Zero set-up: DATA_DIR=./var/calsync works without creating the folders first.
+  if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir);
   try {
     return await openSqlEventStore({
