@@ -26,7 +26,7 @@ for (const engine of storeEngines()) {
       await api.edit(service.serviceId, { durationMinutes: 45 });
       await harness.api(beta).get(`/v1/services/${service.serviceId}`);
       await api.as('a-token-nobody-configured').get('/v1/services');
-      await harness.syncIdle();
+      await harness.syncSettled();
       const relayed = await harness.relayCalcomEdit(acme, eventType.id, { price: 4100 });
       const body = deliveryBody('PING', { type: 'Test' });
       const signature = signatureOf(acme.webhookSecret, body);

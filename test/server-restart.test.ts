@@ -43,11 +43,11 @@ for (const engine of storeEngines()) {
       await api.register(
         serviceBody({ name: `${tenant.id} abweichend`, calcom: { eventTypeId: diverging.id } }),
       );
-      await harness.syncIdle();
+      await harness.syncSettled();
       await harness.relayCalcomEdit(tenant, diverging.id, { price: 9900, currency: 'eur' });
       const deleted = harness.createEventType(tenant);
       await api.register(serviceBody({ name: `${tenant.id} verwaist`, calcom: { eventTypeId: deleted.id } }));
-      await harness.syncIdle();
+      await harness.syncSettled();
       harness.simulator.control.uiDeleteEventType(tenant.teamId, deleted.id);
       await harness.simulator.control.sendWebhook({
         url: harness.webhookUrl(tenant.id),
@@ -55,7 +55,7 @@ for (const engine of storeEngines()) {
         triggerEvent: 'EVENT_TYPE_DELETED',
         payload: { id: deleted.id },
       });
-      await harness.syncIdle();
+      await harness.syncSettled();
     }
 
     it('keeps every view: lists, services, trails and the audit feed of every company', async () => {
@@ -67,7 +67,7 @@ for (const engine of storeEngines()) {
       );
 
       await harness.restart();
-      await harness.syncIdle();
+      await harness.syncSettled();
 
       expect(await viewsOf(harness.api(acme))).toEqual(before.acme);
       expect(await viewsOf(harness.api(beta))).toEqual(before.beta);

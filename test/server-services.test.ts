@@ -81,22 +81,53 @@ for (const engine of storeEngines()) {
         expect(edit?.actor).toMatch(/^admin:acme/);
         expect(edit?.source).toBe('platform');
       } finally {
-        await harness.syncIdle();
+        await harness.syncSettled();
         harness.simulator.control.clearFaults();
       }
+    });
+
+    it('once Cal.com confirms the push the service is synced and bookable, and Cal.com holds its values', async () => {
+      const api = harness.api(acme);
+      const eventType = harness.createEventType(acme, { title: 'Alt', lengthInMinutes: 15, hidden: true });
+      const service = await api.register(
+        serviceBody({
+          name: 'Bartpflege',
+          durationMinutes: 20,
+          bufferAfterMinutes: 5,
+          calcom: { eventTypeId: eventType.id },
+        }),
+      );
+      expect(service.sync.status).toBe('pending');
+
+      await harness.syncSettled();
+
+      const view = await api.service(service.serviceId);
+      expect(view.sync).toMatchObject({ status: 'synced', lastError: null, attempts: 1 });
+      expect(view.sync.lastSuccessAt).not.toBeNull();
+      expect(view.bookable).toBe(true);
+      expect(view.notBookableReasons).toEqual([]);
+      expect(harness.simulator.control.getEventType(acme.teamId, eventType.id)).toMatchObject({
+        title: 'Bartpflege',
+        lengthInMinutes: 20,
+        afterEventBuffer: 5,
+        hidden: false,
+      });
+      expect((await api.services('?bookable=true')).map((entry) => entry.serviceId)).toContain(
+        service.serviceId,
+      );
     });
 
     it('an edit of only platform-only fields requests no sync and sends nothing to Cal.com', async () => {
       const api = harness.api(acme);
       const eventType = harness.createEventType(acme);
       const service = await api.register(serviceBody({ calcom: { eventTypeId: eventType.id } }));
-      await harness.syncIdle();
+      await harness.syncSettled();
       const before = await api.service(service.serviceId);
       const trailBefore = await api.serviceAudit(service.serviceId);
       harness.simulator.control.clearRequests();
 
       const edited = await api.edit(service.serviceId, { ...platformOnlyEdit });
-      await harness.syncIdle();
+      await harness.syncSettled();
 
       expect(edited.fields).toMatchObject(platformOnlyEdit);
       expect(edited.sync.status).toBe(before.sync.status);
@@ -147,7 +178,7 @@ for (const engine of storeEngines()) {
       const other = harness.api(beta);
       const eventType = harness.createEventType(acme);
       const service = await owner.register(serviceBody({ calcom: { eventTypeId: eventType.id } }));
-      await harness.syncIdle();
+      await harness.syncSettled();
       const before = await owner.service(service.serviceId);
       const trailBefore = await owner.serviceAudit(service.serviceId);
       const path = `/v1/services/${service.serviceId}`;
@@ -191,7 +222,7 @@ for (const engine of storeEngines()) {
         expect(read.sync.status).toBe('pending');
         expect(read.revision).toBeGreaterThanOrEqual(view.revision);
       } finally {
-        await harness.syncIdle();
+        await harness.syncSettled();
         harness.simulator.control.clearFaults();
       }
     });

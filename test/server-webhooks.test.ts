@@ -27,7 +27,7 @@ for (const engine of storeEngines()) {
       const service = await harness
         .api(acme)
         .register(serviceBody({ name: 'Herrenhaarschnitt', calcom: { eventTypeId: eventType.id } }));
-      await harness.syncIdle();
+      await harness.syncSettled();
       return { service: await harness.api(acme).service(service.serviceId), eventTypeId: eventType.id };
     }
 
@@ -77,6 +77,49 @@ for (const engine of storeEngines()) {
         'CalcomDiverged',
       ]);
       expect(count(trail, 'ServiceEdited')).toBe(0);
+    });
+
+    it('an echo of what calsync pushed is a confirmation, not a divergence, in either trigger spelling', async () => {
+      const api = harness.api(acme);
+      const { service, eventTypeId } = await linkedService();
+      const trailBefore = await api.serviceAudit(service.serviceId);
+
+      const underscore = await harness.relayCalcomEdit(acme, eventTypeId, {}, 'EVENT_TYPE_UPDATED');
+      const dotted = await harness.relayCalcomEdit(acme, eventTypeId, {}, 'EVENT_TYPE.UPDATED');
+
+      for (const delivery of [underscore, dotted]) {
+        expect(delivery.status).toBe(200);
+        expect(JSON.parse(delivery.body)).toMatchObject({
+          outcome: 'confirmed',
+          serviceId: service.serviceId,
+        });
+      }
+      expect(await api.serviceAudit(service.serviceId)).toEqual(trailBefore);
+      expect((await api.service(service.serviceId)).divergence).toBeNull();
+    });
+
+    it('keep_platform pushes the platform’s values to Cal.com again', async () => {
+      const api = harness.api(acme);
+      const { service, eventTypeId } = await linkedService();
+      await harness.relayCalcomEdit(acme, eventTypeId, { title: 'Von Hand geändert', lengthInMinutes: 90 });
+
+      const resolved = expectStatus(
+        await api.post<ServiceView>(`/v1/services/${service.serviceId}/divergence/resolve`, {
+          fields: { name: 'keep_platform', durationMinutes: 'keep_platform' },
+        }),
+        200,
+      );
+      await harness.syncSettled();
+
+      expect(resolved.divergence).toBeNull();
+      expect(resolved.sync.status).toBe('pending');
+      expect(harness.simulator.control.getEventType(acme.teamId, eventTypeId)).toMatchObject({
+        title: 'Herrenhaarschnitt',
+        lengthInMinutes: 30,
+      });
+      const view = await api.service(service.serviceId);
+      expect(view.sync.status).toBe('synced');
+      expect(view.fields).toEqual(service.fields);
     });
 
     it('an open divergence holds pushes until an admin decides; accepting Cal.com’s value needs confirm', async () => {

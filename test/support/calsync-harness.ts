@@ -7,6 +7,8 @@ import {
   startCalcomSimulator,
   type WebhookSendResult,
 } from '@calsync/calcom-simulator';
+import { nextPush, SERVICE_STREAM_PREFIX } from '@calsync/domain';
+import type { EventStore } from '@calsync/eventstore';
 import { type RunningServer, type StartServerOptions, sha256Hex, startServer } from '@calsync/server';
 import { ApiClient } from './api-client.js';
 import type { StoreEngine, StoreLocation } from './store-engines.js';
@@ -24,7 +26,7 @@ export interface HarnessOptions {
   sync?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
 }
 
-/** The `relayed` Cal.com webhook triggers the old system used (SPEC §7). */
+/** The two spellings relays use for an event-type change (SPEC §7); Cal.com itself sends neither. */
 export type RelayTrigger = 'EVENT_TYPE_UPDATED' | 'EVENT_TYPE.UPDATED';
 
 /**
@@ -119,18 +121,23 @@ export class CalsyncHarness {
   }
 
   /**
-   * Waits until the outbound sync has nothing left to do right now (every request pushed, held or
-   * waiting for its retry time): an explicit "caught up", never a sleep. Resolves at once when the
-   * server runs no sync process manager.
+   * Waits until the outbound sync has settled: every sync request has its outcome recorded, or is
+   * held (open divergence, missing event type, paused team), or waits for a retry time. Event
+   * driven — it wakes on each event the store records — never a sleep. A push the process manager
+   * delays to coalesce a burst of edits is waited for.
    */
-  async syncIdle(): Promise<void> {
-    const calsync = this.running.calsync as unknown as { sync?: { idle(): Promise<void> } };
-    await calsync.sync?.idle();
-  }
-
-  /** Whether this server pushes to Cal.com on its own (the sync process manager is running). */
-  get pushesToCalcom(): boolean {
-    return (this.running.calsync as unknown as { sync?: unknown }).sync !== undefined;
+  async syncSettled(): Promise<void> {
+    const calsync = this.running.calsync;
+    for (;;) {
+      await calsync.sync.idle();
+      const head = await calsync.store.headPosition();
+      const waiting = calsync.readModel.all().some((state) => {
+        const plan = nextPush(state);
+        return plan !== null && plan.notBefore === null && !calsync.sync.teamContext(plan.teamId).paused;
+      });
+      if (!waiting) return;
+      await nextEventAfter(calsync.store, head);
+    }
   }
 
   /**
@@ -151,6 +158,24 @@ export class CalsyncHarness {
       await this.store.dispose();
       rmSync(this.configDir, { recursive: true, force: true });
     }
+  }
+}
+
+/** Resolves when the store records its next service event after `position`. */
+async function nextEventAfter(store: EventStore, position: string | undefined): Promise<void> {
+  let seen!: () => void;
+  const recorded = new Promise<void>((resolve) => {
+    seen = resolve;
+  });
+  const subscription = store.subscribe({
+    streamPrefixes: [SERVICE_STREAM_PREFIX],
+    ...(position === undefined ? {} : { after: position }),
+    handler: async () => seen(),
+  });
+  try {
+    await recorded;
+  } finally {
+    await subscription.stop();
   }
 }
 
