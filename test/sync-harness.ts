@@ -60,7 +60,7 @@ export class ManualTime implements SyncTimers {
   }
 }
 
-export const quietLogger = createLogger(process.env.LOG_LEVEL ?? 'silent');
+export const quietLogger: ReturnType<typeof createLogger> = createLogger(process.env.LOG_LEVEL ?? 'silent');
 
 export function serviceFields(name: string, overrides: Partial<ServiceFields> = {}): Record<string, unknown> {
   return {
