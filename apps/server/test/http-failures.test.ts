@@ -48,6 +48,36 @@ describe('HTTP failures', () => {
     expect(ready.statusCode).toBe(200);
   });
 
+  it('answers 503 STORE_UNAVAILABLE to the audit queries while the store is down, never a cursor error or a 500', async () => {
+    const store = switchableStore();
+    const started = await startCalsyncUnderTest({ store });
+    calsync = started.calsync;
+    const registered = await started.app.inject({
+      method: 'POST',
+      url: '/v1/services',
+      headers: bearer(tokens.acme),
+      payload: serviceBody,
+    });
+    const { serviceId } = registered.json<{ serviceId: string }>();
+    const query = (url: string) => started.app.inject({ method: 'GET', url, headers: bearer(tokens.acme) });
+
+    store.down = true;
+    const answers = [
+      await query('/v1/audit'),
+      await query('/v1/audit?limit=1'),
+      await query(`/v1/services/${serviceId}/audit`),
+    ];
+    store.down = false;
+    const badCursor = await query('/v1/audit?after=not-a-position');
+
+    for (const answer of answers) {
+      expect(answer.statusCode).toBe(503);
+      expect(answer.json<Envelope>().error.code).toBe('STORE_UNAVAILABLE');
+    }
+    expect(badCursor.statusCode).toBe(400);
+    expect(badCursor.json<Envelope>().error.code).toBe('INVALID_CURSOR');
+  });
+
   it('answers 429 RATE_LIMITED once a token spends its budget, leaving other companies’ tokens alone', async () => {
     const started = await startCalsyncUnderTest({ rateLimits: { perIp: 100, perToken: 3 } });
     calsync = started.calsync;

@@ -16,7 +16,7 @@ import type { EventStore } from '@calsync/eventstore';
 import { err, ok, type Result } from 'neverthrow';
 import type { CalcomDirectory } from '../calcom/calcom-directory.js';
 import { fromRecorded } from './event-codec.js';
-import type { CommandError, ServiceCommandBus } from './service-command-bus.js';
+import { type CommandError, type ServiceCommandBus, unavailable } from './service-command-bus.js';
 import type { ServiceReadModel } from './service-read-model.js';
 
 /** What the outbound sync knows about a whole team (credentials paused) and how to resume it. */
@@ -162,7 +162,12 @@ export class ServiceApplication {
   async serviceAudit(caller: Caller, serviceId: string): Promise<Result<AuditEntry[], ApplicationError>> {
     const state = this.readModel.get(serviceId);
     if (!state || state.companyId !== caller.companyId) return err(serviceNotFound(serviceId));
-    const recorded = await this.store.readStream(serviceStreamName(serviceId));
+    let recorded: Awaited<ReturnType<EventStore['readStream']>>;
+    try {
+      recorded = await this.store.readStream(serviceStreamName(serviceId));
+    } catch (cause) {
+      return err(unavailable(cause));
+    }
     return ok(recorded.map((event) => auditEntry(fromRecorded(event), event.position)));
   }
 
@@ -178,7 +183,10 @@ export class ServiceApplication {
       let batch: Awaited<ReturnType<EventStore['readAll']>>;
       try {
         batch = await this.store.readAll({ after: cursor, streamPrefixes: ['service-'], maxCount: 500 });
-      } catch {
+      } catch (cause) {
+        // Only a reachable store can say the cursor is wrong; otherwise the store is the problem.
+        if (after === undefined || !(await this.store.ping().catch(() => false)))
+          return err(unavailable(cause));
         return err({
           code: 'INVALID_CURSOR',
           message: `The cursor "${after}" is not a position of this feed. Start again without "after".`,

@@ -90,7 +90,7 @@ export class ServiceCommandBus {
   }
 }
 
-function unavailable(cause: unknown): StoreUnavailableError {
+export function unavailable(cause: unknown): StoreUnavailableError {
   const detail = cause instanceof Error ? cause.message : JSON.stringify(cause);
   return {
     code: 'STORE_UNAVAILABLE',
