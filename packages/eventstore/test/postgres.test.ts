@@ -87,10 +87,11 @@ describe.skipIf(!connectionString)(
         // A writer whose transaction has appended but not committed yet…
         const slow = newEvent('Slow');
         await slowWriter.query('BEGIN');
-        await slowWriter.query(
-          `SELECT * FROM ${schema}.append_to_stream('service-slow', 'any', NULL, $1::jsonb)`,
-          [JSON.stringify([{ ...slow, metadata: {} }])],
-        );
+        await slowWriter.query(`SELECT * FROM ${schema}.append_events($1::jsonb)`, [
+          JSON.stringify([
+            { stream: 'service-slow', expectedKind: 'any', events: [{ ...slow, metadata: {} }] },
+          ]),
+        ]);
         // …and a second writer that comes later and must queue behind it.
         const fast = newEvent('Fast');
         const fastAppend = store.appendToStream('service-fast', [fast], expected.any);
@@ -117,7 +118,7 @@ const waitUntilAnAppendQueues = async (client: pg.Client, schema: string): Promi
     const { rows } = await client.query<{ waiting: string }>(
       `SELECT count(*)::text AS waiting FROM pg_stat_activity
        WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND position($1 in query) > 0`,
-      [`${schema}.append_to_stream`],
+      [`${schema}.append_events`],
     );
     if (rows[0]?.waiting !== '0') return;
   }
@@ -144,6 +145,36 @@ describe.skipIf(!connectionString)(
         expect(rows[0]).toEqual({ events: 1 });
       } finally {
         await store.close();
+      }
+    });
+  },
+);
+
+describe.skipIf(!connectionString)(
+  `postgres server writers in two processes${connectionString ? '' : ' (skipped: TEST_DATABASE_URL is not set)'}`,
+  () => {
+    it('lets exactly one of two processes racing at the same revision win', async () => {
+      const schema = `calsync_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+      schemas.push(schema);
+      const open = () =>
+        createPostgresEventStore({ connectionString: connectionString!, schema, poolSize: 2 });
+      const [left, right] = [await open(), await open()];
+      try {
+        for (let revision = -1n; revision < 19n; revision += 1n) {
+          const results = await Promise.all(
+            [left, right].map((store) =>
+              store.appendToStream('service-1', [newEvent('Edited')], expected.exact(revision)),
+            ),
+          );
+          expect(results.filter((result) => result.isOk())).toHaveLength(1);
+          expect(results.find((result) => result.isErr())?._unsafeUnwrapErr()).toMatchObject({
+            code: 'EVENTSTORE.WRONG_EXPECTED_REVISION',
+            actual: revision + 1n,
+          });
+        }
+        expect(await left.readStream('service-1')).toHaveLength(20);
+      } finally {
+        await Promise.all([left.close(), right.close()]);
       }
     });
   },

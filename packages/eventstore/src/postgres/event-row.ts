@@ -38,6 +38,7 @@ export const recordedEventOfRow = (row: unknown): RecordedEvent => {
 };
 
 const appendRowSchema = z.object({
+  append_index: z.number().int().nonnegative(),
   outcome: z.enum(['appended', 'duplicate', 'conflict']),
   stream_revision: bigintText,
   last_sequence: bigintText.nullable(),

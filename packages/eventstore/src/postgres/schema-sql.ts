@@ -48,71 +48,92 @@ CREATE TABLE IF NOT EXISTS ${schema}.checkpoints (
   position   text        NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
--- One statement per append, so the lock below is held exactly until commit.
-CREATE OR REPLACE FUNCTION ${schema}.append_to_stream(
-  p_stream text, p_expected_kind text, p_expected_revision bigint, p_events jsonb)
-RETURNS TABLE (outcome text, stream_revision bigint, last_sequence bigint, written integer)
+DROP FUNCTION IF EXISTS ${schema}.append_to_stream(text, text, bigint, jsonb);
+-- One statement per batch of appends, so the lock below is held exactly until commit.
+-- p_appends: [{ "stream", "expectedKind", "expectedRevision" (text or null), "events": [...] }]
+CREATE OR REPLACE FUNCTION ${schema}.append_events(p_appends jsonb)
+RETURNS TABLE (append_index integer, outcome text, stream_revision bigint, last_sequence bigint, written integer)
 LANGUAGE plpgsql AS $append$
 DECLARE
-  v_actual bigint;
-  v_head   bigint;
-  v_count  integer := jsonb_array_length(p_events);
-  v_fresh  integer;
-  v_last   bigint;
-  v_ids    uuid[] := ARRAY(SELECT (item->>'id')::uuid FROM jsonb_array_elements(p_events) AS item);
-  v_stored uuid[];
+  v_append   jsonb;
+  v_index    integer := 0;
+  v_stream   text;
+  v_kind     text;
+  v_expected bigint;
+  v_events   jsonb;
+  v_count    integer;
+  v_actual   bigint;
+  v_head     bigint;
+  v_fresh    integer;
+  v_last     bigint;
+  v_ids      uuid[];
+  v_stored   uuid[];
+  v_appended boolean := false;
 BEGIN
   -- Appends are serialised: sequence n + 1 is only assigned after n has committed, so a
   -- reader that sees n + 1 sees n too and a subscriber can never skip an event.
   PERFORM pg_advisory_xact_lock(${appendLock});
-  SELECT coalesce(max(e.revision), -1) INTO v_actual FROM ${schema}.events e WHERE e.stream_name = p_stream;
-
-  -- = ANY keeps this an index lookup per id, however long the stream is.
-  v_stored := ARRAY(
-    SELECT e.event_id FROM ${schema}.events e WHERE e.stream_name = p_stream AND e.event_id = ANY (v_ids));
-  SELECT count(DISTINCT id) INTO v_fresh FROM unnest(v_ids) AS id WHERE id <> ALL (v_stored);
-
-  IF v_count > 0 AND v_fresh = 0 THEN
-    -- A retry of an append that already happened: report the stored original.
-    SELECT e.sequence INTO v_last FROM ${schema}.events e
-    WHERE e.stream_name = p_stream AND e.event_id = (p_events->(v_count - 1)->>'id')::uuid;
-    RETURN QUERY SELECT 'duplicate'::text, v_actual, v_last, 0;
-    RETURN;
-  END IF;
-
-  IF NOT (p_expected_kind = 'any'
-       OR (p_expected_kind = 'no_stream' AND v_actual = -1)
-       OR (p_expected_kind = 'stream_exists' AND v_actual >= 0)
-       OR (p_expected_kind = 'exact' AND v_actual = p_expected_revision)) THEN
-    RETURN QUERY SELECT 'conflict'::text, v_actual, NULL::bigint, 0;
-    RETURN;
-  END IF;
-
-  IF v_fresh = 0 THEN
-    SELECT max(e.sequence) INTO v_last FROM ${schema}.events e WHERE e.stream_name = p_stream;
-    RETURN QUERY SELECT 'appended'::text, v_actual, v_last, 0;
-    RETURN;
-  END IF;
-
   SELECT coalesce(max(e.sequence), 0) INTO v_head FROM ${schema}.events e;
-  -- Revision and sequence both come from one row_number, so they cannot disagree in order.
-  INSERT INTO ${schema}.events (sequence, stream_name, revision, event_id, event_type, data, metadata)
-  SELECT v_head + f.n, p_stream, v_actual + f.n, f.id, f.type, f.data, f.metadata
-  FROM (
-    SELECT row_number() OVER (ORDER BY d.ord) AS n, d.*
-    FROM (
-      SELECT DISTINCT ON ((item->>'id')::uuid)
-        (item->>'id')::uuid AS id, item->>'type' AS type, item->'data' AS data,
-        coalesce(item->'metadata', '{}'::jsonb) AS metadata, ord
-      FROM jsonb_array_elements(p_events) WITH ORDINALITY AS items(item, ord)
-      ORDER BY (item->>'id')::uuid, ord
-    ) d
-    WHERE d.id <> ALL (v_stored)
-  ) f;
 
-  v_last := v_head + v_fresh;
-  PERFORM pg_notify('${channel}', v_last::text);
-  RETURN QUERY SELECT 'appended'::text, v_actual + v_fresh, v_last, v_fresh;
+  FOR v_append IN SELECT item FROM jsonb_array_elements(p_appends) WITH ORDINALITY AS a(item, ord) ORDER BY ord LOOP
+    v_stream := v_append->>'stream';
+    v_kind := v_append->>'expectedKind';
+    v_expected := (v_append->>'expectedRevision')::bigint;
+    v_events := v_append->'events';
+    v_count := jsonb_array_length(v_events);
+    v_ids := ARRAY(SELECT (item->>'id')::uuid FROM jsonb_array_elements(v_events) AS item);
+    SELECT coalesce(max(e.revision), -1) INTO v_actual FROM ${schema}.events e WHERE e.stream_name = v_stream;
+    -- = ANY keeps this an index lookup per id, however long the stream is.
+    v_stored := ARRAY(
+      SELECT e.event_id FROM ${schema}.events e WHERE e.stream_name = v_stream AND e.event_id = ANY (v_ids));
+    SELECT count(DISTINCT id) INTO v_fresh FROM unnest(v_ids) AS id WHERE id <> ALL (v_stored);
+    append_index := v_index;
+    stream_revision := v_actual;
+    written := 0;
+
+    IF v_count > 0 AND v_fresh = 0 THEN
+      -- A retry of an append that already happened: report the stored original.
+      outcome := 'duplicate';
+      SELECT e.sequence INTO last_sequence FROM ${schema}.events e
+      WHERE e.stream_name = v_stream AND e.event_id = (v_events->(v_count - 1)->>'id')::uuid;
+    ELSIF NOT (v_kind = 'any'
+            OR (v_kind = 'no_stream' AND v_actual = -1)
+            OR (v_kind = 'stream_exists' AND v_actual >= 0)
+            OR (v_kind = 'exact' AND v_actual = v_expected)) THEN
+      outcome := 'conflict';
+      last_sequence := NULL;
+    ELSIF v_fresh = 0 THEN
+      outcome := 'appended';
+      SELECT max(e.sequence) INTO last_sequence FROM ${schema}.events e WHERE e.stream_name = v_stream;
+    ELSE
+      -- Revision and sequence both come from one row_number, so they cannot disagree in order.
+      INSERT INTO ${schema}.events (sequence, stream_name, revision, event_id, event_type, data, metadata)
+      SELECT v_head + f.n, v_stream, v_actual + f.n, f.id, f.type, f.data, f.metadata
+      FROM (
+        SELECT row_number() OVER (ORDER BY d.ord) AS n, d.*
+        FROM (
+          SELECT DISTINCT ON ((item->>'id')::uuid)
+            (item->>'id')::uuid AS id, item->>'type' AS type, item->'data' AS data,
+            coalesce(item->'metadata', '{}'::jsonb) AS metadata, ord
+          FROM jsonb_array_elements(v_events) WITH ORDINALITY AS items(item, ord)
+          ORDER BY (item->>'id')::uuid, ord
+        ) d
+        WHERE d.id <> ALL (v_stored)
+      ) f;
+      v_head := v_head + v_fresh;
+      v_appended := true;
+      outcome := 'appended';
+      stream_revision := v_actual + v_fresh;
+      last_sequence := v_head;
+      written := v_fresh;
+    END IF;
+    RETURN NEXT;
+    v_index := v_index + 1;
+  END LOOP;
+
+  IF v_appended THEN
+    PERFORM pg_notify('${channel}', v_head::text);
+  END IF;
 END
 $append$;
 `;

@@ -17,6 +17,7 @@ import type {
 } from '../port.js';
 import { compareSequencePositions, sequenceOfPosition } from '../sequence-position.js';
 import { SubscriptionRegistry } from '../subscription-registry.js';
+import { AppendBatcher } from './append-batcher.js';
 import {
   appendOutcomeOfRow,
   checkpointOfRow,
@@ -48,6 +49,7 @@ class SqlEventStore implements EventStore {
   readonly #appendWatchers = new Set<() => void>();
   #unlisten: Promise<(() => Promise<void>) | undefined> | undefined;
   readonly checkpoints: CheckpointStore;
+  readonly #batcher: AppendBatcher;
 
   constructor(
     readonly engine: string,
@@ -55,6 +57,16 @@ class SqlEventStore implements EventStore {
     private readonly schema: SqlSchema,
     private readonly pollIntervalMs: number,
   ) {
+    this.#batcher = new AppendBatcher(async (appends) =>
+      (
+        await client.query(
+          `SELECT append_index, outcome, stream_revision::text AS stream_revision,
+             last_sequence::text AS last_sequence, written
+           FROM ${schema.name}.append_events($1::jsonb)`,
+          [JSON.stringify(appends)],
+        )
+      ).map(appendOutcomeOfRow),
+    );
     const table = `${schema.name}.checkpoints`;
     this.checkpoints = {
       load: async (name) => {
@@ -76,17 +88,15 @@ class SqlEventStore implements EventStore {
     events: NewEvent[],
     expectedRevision: ExpectedRevision,
   ): ResultAsync<AppendResult, AppendError> {
-    const payload = JSON.stringify(validateNewEvents(events));
-    const exactRevision = expectedRevision.kind === 'exact' ? expectedRevision.revision.toString() : null;
-    return ResultAsync.fromPromise(
-      this.client.query(
-        `SELECT outcome, stream_revision::text AS stream_revision, last_sequence::text AS last_sequence, written
-         FROM ${this.schema.name}.append_to_stream($1, $2, $3::bigint, $4::jsonb)`,
-        [streamName, expectedRevision.kind, exactRevision, payload],
-      ),
-      (cause) => storeUnavailable(`Appending to stream ${streamName} failed`, cause),
-    ).andThen((rows) => {
-      const outcome = appendOutcomeOfRow(rows[0]);
+    const append = {
+      stream: streamName,
+      expectedKind: expectedRevision.kind,
+      expectedRevision: expectedRevision.kind === 'exact' ? expectedRevision.revision.toString() : null,
+      events: validateNewEvents(events),
+    };
+    return ResultAsync.fromPromise(this.#batcher.submit(append), (cause) =>
+      storeUnavailable(`Appending to stream ${streamName} failed`, cause),
+    ).andThen((outcome) => {
       const actual = BigInt(outcome.stream_revision);
       if (outcome.outcome === 'conflict')
         return err(wrongExpectedRevision(streamName, expectedRevision, actual));
