@@ -127,15 +127,28 @@ export class SyncProcessManager {
   }
 
   /**
-   * Resolves when every request seen so far is either done, held, or waiting for a retry time
-   * (for tests and benchmarks: an explicit "caught up").
+   * Resolves when every request seen so far is done, held, or waiting for a recorded retry time;
+   * a burst held back for the push interval is waited for (for tests and benchmarks: an explicit
+   * "caught up").
    */
   async idle(): Promise<void> {
     for (;;) {
       if (this.state !== 'running') return;
       await this.subscription?.caughtUp();
-      if (this.scheduler.isQuiet()) return;
-      await this.scheduler.quiet();
+      if (this.scheduler.isQuiet() && this.scheduler.coalescingCount() === 0) return;
+      await (this.scheduler.isQuiet() ? this.scheduler.nextWake() : this.scheduler.quiet());
+    }
+  }
+
+  /**
+   * Resolves when every request seen so far has its final outcome or is held: like `idle()`, but
+   * also waits out retry times and the coalescing interval (real time; for end-to-end tests).
+   */
+  async settled(): Promise<void> {
+    for (;;) {
+      await this.idle();
+      if (this.state !== 'running' || this.scheduler.scheduledCount() === 0) return;
+      await this.scheduler.nextWake();
     }
   }
 
@@ -192,12 +205,14 @@ export class SyncProcessManager {
     const plan = state ? nextPush(state) : null;
     if (!plan || this.isHeld(plan.teamId)) return { kind: 'none' };
     const interval = this.deps.policy.minPushIntervalMs ?? DEFAULT_MIN_PUSH_INTERVAL_MS;
-    const untilMs = Math.max(
+    const retryAt = Math.max(
       plan.notBefore === null ? 0 : Date.parse(plan.notBefore),
-      (this.lastPushAt.get(serviceId) ?? Number.NEGATIVE_INFINITY) + interval,
       this.storeBackoff.get(serviceId) ?? 0,
     );
-    if (untilMs > this.deps.clock().getTime()) return { kind: 'wait', untilMs };
+    const coalesceUntil = (this.lastPushAt.get(serviceId) ?? Number.NEGATIVE_INFINITY) + interval;
+    const now = this.deps.clock().getTime();
+    if (retryAt > now && retryAt >= coalesceUntil) return { kind: 'wait', untilMs: retryAt, reason: 'retry' };
+    if (coalesceUntil > now) return { kind: 'wait', untilMs: coalesceUntil, reason: 'coalesce' };
     return { kind: 'ready', lane: plan.teamId };
   }
 

@@ -90,7 +90,7 @@ describe('sync scheduler', () => {
 
   it('waits for a retry time, and is quiet while it waits', async () => {
     const s = schedulerWith({ concurrency: 1 });
-    s.want('haircut', { kind: 'wait', untilMs: 500 });
+    s.want('haircut', { kind: 'wait', untilMs: 500, reason: 'retry' });
     expect(s.pushed).toEqual([]);
     expect(s.scheduler.isQuiet()).toBe(true);
     expect(s.scheduler.scheduledCount()).toBe(1);

@@ -4,8 +4,11 @@ import type { SyncTimers } from './sync-timers.js';
 export type Readiness =
   /** Nothing to push, or pushes are held (divergence, missing event type, paused team). */
   | { kind: 'none' }
-  /** Not before this time (epoch ms): a scheduled retry, or the per-service push interval. */
-  | { kind: 'wait'; untilMs: number }
+  /**
+   * Not before this time (epoch ms): a recorded retry time, or the per-service push interval
+   * that coalesces a burst of edits (work in progress rather than a wait for Cal.com).
+   */
+  | { kind: 'wait'; untilMs: number; reason: 'retry' | 'coalesce' }
   /** Push now, in the lane of this team (one lane per Cal.com team). */
   | { kind: 'ready'; lane: number };
 
@@ -34,8 +37,12 @@ export class SyncScheduler {
   private readonly lanes = new Map<number, Lane>();
   private readonly queued = new Set<string>();
   private readonly running = new Map<string, Promise<void>>();
-  private readonly timers = new Map<string, { at: number; cancel: () => void }>();
+  private readonly timers = new Map<
+    string,
+    { at: number; reason: 'retry' | 'coalesce'; cancel: () => void }
+  >();
   private quietWaiters: Array<() => void> = [];
+  private wakeWaiters: Array<() => void> = [];
   private stopped = false;
 
   constructor(private readonly options: SchedulerOptions) {}
@@ -47,7 +54,7 @@ export class SyncScheduler {
     if (readiness.kind !== 'wait') this.cancelTimer(serviceId);
     if (readiness.kind === 'wait') {
       this.dequeue(serviceId);
-      this.wakeAt(serviceId, readiness.untilMs);
+      this.wakeAt(serviceId, readiness.untilMs, readiness.reason);
     } else if (readiness.kind === 'ready' && !this.queued.has(serviceId)) {
       this.queued.add(serviceId);
       this.laneOf(readiness.lane).queue.push(serviceId);
@@ -73,9 +80,22 @@ export class SyncScheduler {
     return [...this.running.keys()];
   }
 
-  /** Times of the scheduled wake-ups (for status and tests). */
+  /** Services waiting for a time (a retry, or the coalescing interval). */
   scheduledCount(): number {
     return this.timers.size;
+  }
+
+  /** Services holding back a burst of edits for the push interval. */
+  coalescingCount(): number {
+    let count = 0;
+    for (const timer of this.timers.values()) if (timer.reason === 'coalesce') count++;
+    return count;
+  }
+
+  /** Resolves after the next scheduled wake-up has fired (or at once when none is scheduled). */
+  nextWake(): Promise<void> {
+    if (this.timers.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.wakeWaiters.push(resolve));
   }
 
   /** Stops dispatching and cancels every timer; resolves when the calls in flight end or `drainMs` passes. */
@@ -83,6 +103,7 @@ export class SyncScheduler {
     this.stopped = true;
     for (const timer of this.timers.values()) timer.cancel();
     this.timers.clear();
+    this.releaseWakeWaiters();
     this.queued.clear();
     this.lanes.clear();
     const calls = [...this.running.values()];
@@ -137,20 +158,30 @@ export class SyncScheduler {
     this.queued.delete(serviceId);
   }
 
-  private wakeAt(serviceId: string, at: number): void {
+  private wakeAt(serviceId: string, at: number, reason: 'retry' | 'coalesce'): void {
     const existing = this.timers.get(serviceId);
-    if (existing?.at === at) return;
+    if (existing?.at === at && existing.reason === reason) return;
     existing?.cancel();
     const cancel = this.options.timers.schedule(at - this.options.now(), () => {
       this.timers.delete(serviceId);
       this.poke(serviceId);
+      this.releaseWakeWaiters();
     });
-    this.timers.set(serviceId, { at, cancel });
+    this.timers.set(serviceId, { at, reason, cancel });
   }
 
   private cancelTimer(serviceId: string): void {
-    this.timers.get(serviceId)?.cancel();
+    const timer = this.timers.get(serviceId);
+    if (!timer) return;
+    timer.cancel();
     this.timers.delete(serviceId);
+    if (this.timers.size === 0) this.releaseWakeWaiters();
+  }
+
+  private releaseWakeWaiters(): void {
+    const waiters = this.wakeWaiters;
+    this.wakeWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private settleQuiet(force = false): void {

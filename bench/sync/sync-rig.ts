@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { type CalcomClient, createCalcomClient, createRateLimiter } from '@calsync/calcom';
+import {
+  type CalcomSimulator,
+  type RateLimitSettings,
+  startCalcomSimulator,
+} from '@calsync/calcom-simulator';
+import type { ServiceCommand } from '@calsync/domain';
+import type { EventStore, Subscription } from '@calsync/eventstore';
+import { createLogger, ServiceCommandBus, ServiceReadModel, SyncProcessManager } from '@calsync/server';
+
+export const TEAM_ID = 42;
+const API_KEY = 'cal_bench_sync';
+
+export interface RigOptions {
+  store: EventStore;
+  /** Cal.com's limit as the simulator enforces it; the client's limiter is set to the same. */
+  rateLimit: RateLimitSettings;
+}
+
+/**
+ * The outbound sync as the server wires it (status projection, command bus, process manager with
+ * real time and the default coalescing interval) against a Cal.com simulator with no latency.
+ */
+export class SyncRig {
+  readonly readModel: ServiceReadModel;
+  readonly commands: ServiceCommandBus;
+  readonly manager: SyncProcessManager;
+  private client: CalcomClient;
+  private readonly projection: Subscription;
+
+  private constructor(
+    readonly store: EventStore,
+    readonly simulator: CalcomSimulator,
+    private readonly options: RigOptions,
+  ) {
+    this.readModel = new ServiceReadModel(store);
+    this.commands = new ServiceCommandBus(store, this.readModel, randomUUID);
+    this.projection = store.subscribe({
+      streamPrefixes: ['service-'],
+      handler: (event) => this.readModel.handle(event),
+    });
+    this.client = this.freshClient();
+    this.manager = new SyncProcessManager({
+      store,
+      readModel: this.readModel,
+      commands: this.commands,
+      clientForTeam: () => this.client,
+      clock: () => new Date(),
+      random: Math.random,
+      policy: { maxAttempts: 10, baseDelayMs: 1000, maxDelayMs: 300_000 },
+      logger: createLogger('silent'),
+    });
+  }
+
+  static async start(options: RigOptions): Promise<SyncRig> {
+    const simulator = await startCalcomSimulator({
+      keys: [{ apiKey: API_KEY, teamIds: [TEAM_ID] }],
+      teams: [{ id: TEAM_ID, name: 'Bench Salon' }],
+      rateLimit: options.rateLimit,
+    });
+    const rig = new SyncRig(options.store, simulator, options);
+    await rig.projection.caughtUp();
+    await rig.manager.start();
+    return rig;
+  }
+
+  /** Forgets every request Cal.com counted and every slot our limiter holds: a clean start. */
+  resetRateLimits(): void {
+    this.simulator.control.resetRateLimits();
+    this.client = this.freshClient();
+  }
+
+  async execute(command: ServiceCommand): Promise<void> {
+    const result = await this.commands.execute(command);
+    if (result.isErr()) throw new Error(`${command.type}: ${result.error.message}`);
+  }
+
+  /** Registers `count` services, each linked to an event type of its own; returns their ids. */
+  async registerLinked(
+    count: number,
+    prefix: string,
+  ): Promise<Array<{ serviceId: string; eventTypeId: number }>> {
+    const services: Array<{ serviceId: string; eventTypeId: number }> = [];
+    for (let i = 0; i < count; i++) {
+      const slug = `${prefix}-${i}`;
+      const eventTypeId = this.simulator.control.uiCreateEventType(TEAM_ID, { title: slug, slug }).id;
+      const serviceId = `${prefix}-${i}`;
+      await this.execute({
+        ...meta(serviceId),
+        type: 'RegisterService',
+        fields: { name: `Service ${i}`, slug, durationMinutes: 30, price: { amount: 1000, currency: 'EUR' } },
+        calcom: { teamId: TEAM_ID, eventTypeId },
+        syncId: randomUUID(),
+      });
+      services.push({ serviceId, eventTypeId });
+    }
+    return services;
+  }
+
+  edit(serviceId: string, patch: Record<string, unknown>): Promise<void> {
+    return this.execute({ ...meta(serviceId), type: 'EditService', patch, syncId: randomUUID() });
+  }
+
+  async close(): Promise<void> {
+    await this.manager.stop({ drainMs: 1000 });
+    await this.projection.stop();
+    await this.simulator.close();
+    await this.store.close();
+  }
+
+  private freshClient(): CalcomClient {
+    const { limit, windowMs } = this.options.rateLimit;
+    return createCalcomClient({
+      apiUrl: this.simulator.url,
+      apiKey: API_KEY,
+      limiter: createRateLimiter({ limit, windowMs }),
+    });
+  }
+}
+
+function meta(serviceId: string) {
+  return { serviceId, companyId: 'bench', actor: 'admin:bench' as const, at: new Date().toISOString() };
+}
