@@ -36,7 +36,8 @@ const burstNote =
 **(b) is bounded by the command path, not the sync.** Issuing the ${burst.edits.toLocaleString('en-US')} edits took
 ${Math.round(burst.editingMs).toLocaleString('en-US')} ms instead of one second: every command re-reads and re-validates the whole
 stream of its service before deciding, so edit n of a burst costs O(n). The sync pushed once per
-second of editing (${burst.patches} PATCHes); edits that arrive within one second go as 2 PATCHes.
+second of editing (${burst.patches} PATCHes); edits that arrive within one second go as at most 2 PATCHes
+(test/sync-durability.test.ts shows it with a controlled clock).
 `
     : '';
 const ms = (value: number) => `${Math.round(value).toLocaleString('en-US')} ms`;

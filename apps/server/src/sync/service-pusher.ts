@@ -1,0 +1,185 @@
+import type { CalcomClient } from '@calsync/calcom';
+import { nextPush, type PushPlan, type RetryPolicy, type ServiceCommand } from '@calsync/domain';
+import type { Logger } from 'pino';
+import type { ServiceCommandBus } from '../services/service-command-bus.js';
+import type { ServiceReadModel } from '../services/service-read-model.js';
+import { callCalcom } from './push-call.js';
+import { pushVerdict } from './push-verdict.js';
+import type { Readiness } from './sync-scheduler.js';
+import type { TeamSyncPauses } from './team-sync-pauses.js';
+
+export interface SyncPolicy extends RetryPolicy {
+  /**
+   * A service is pushed at most once per this many ms. The first push of a quiet service leaves
+   * at once; a burst of edits waits out the interval and then pushes only its latest values.
+   */
+  minPushIntervalMs?: number;
+  /** Calls in flight at once per Cal.com team; the key's rate limiter paces them further. */
+  concurrencyPerTeam?: number;
+}
+
+export const DEFAULT_MIN_PUSH_INTERVAL_MS = 1000;
+/** After the store refused to record an outcome, look at the service again this much later. */
+const STORE_RETRY_MS = 1000;
+
+export interface ServicePusherDeps {
+  readModel: ServiceReadModel;
+  commands: ServiceCommandBus;
+  clientForTeam: (teamId: number) => CalcomClient | null;
+  clock: () => Date;
+  random: () => number;
+  policy: SyncPolicy;
+  logger: Logger;
+  newId: () => string;
+  pauses: TeamSyncPauses;
+  /** Look again at every service of the team (its pause was not recorded after all). */
+  pokeTeam: (teamId: number) => void;
+  /** True once shutdown gave up waiting: outcomes that arrive later are not recorded. */
+  abandoned: () => boolean;
+}
+
+/**
+ * Pushes one service's current plan to Cal.com and records the outcome on its stream; knows
+ * when a service may be pushed next (recorded retry time, push interval, paused team).
+ */
+export class ServicePusher {
+  /** When each service's last push left (this process only): the coalescing interval. */
+  private readonly lastPushAt = new Map<string, number>();
+  /** Services whose outcome could not be recorded: not looked at again before this time. */
+  private readonly storeBackoff = new Map<string, number>();
+  /** Teams whose pause is being recorded: nothing more is sent meanwhile. */
+  private readonly pausing = new Set<number>();
+
+  constructor(private readonly deps: ServicePusherDeps) {}
+
+  /** Whether the team's pushes are held (paused on credentials, or being paused). */
+  isHeld(teamId: number): boolean {
+    return this.pausing.has(teamId) || this.deps.pauses.isPaused(teamId);
+  }
+
+  /** What the service needs now: nothing, a wait (retry time or push interval), or a push. */
+  readiness(serviceId: string): Readiness {
+    const state = this.deps.readModel.get(serviceId);
+    const plan = state ? nextPush(state) : null;
+    if (!plan || this.isHeld(plan.teamId)) return { kind: 'none' };
+    const interval = this.deps.policy.minPushIntervalMs ?? DEFAULT_MIN_PUSH_INTERVAL_MS;
+    const retryAt = Math.max(
+      plan.notBefore === null ? 0 : Date.parse(plan.notBefore),
+      this.storeBackoff.get(serviceId) ?? 0,
+    );
+    const coalesceUntil = (this.lastPushAt.get(serviceId) ?? Number.NEGATIVE_INFINITY) + interval;
+    const now = this.deps.clock().getTime();
+    if (retryAt > now && retryAt >= coalesceUntil) return { kind: 'wait', untilMs: retryAt, reason: 'retry' };
+    if (coalesceUntil > now) return { kind: 'wait', untilMs: coalesceUntil, reason: 'coalesce' };
+    return { kind: 'ready', lane: plan.teamId };
+  }
+
+  /** One push of a service's current plan, and the recording of its outcome. Never rejects. */
+  async push(serviceId: string): Promise<void> {
+    const state = this.deps.readModel.get(serviceId);
+    const plan = state ? nextPush(state) : null;
+    if (!state || !plan) return;
+    const log = this.deps.logger.child({ serviceId, syncId: plan.syncId, teamId: plan.teamId });
+    try {
+      const started = this.deps.clock();
+      this.lastPushAt.set(serviceId, started.getTime());
+      const client = this.deps.clientForTeam(plan.teamId);
+      if (!client) {
+        await this.record(log, {
+          type: 'RecordSyncFailed',
+          serviceId,
+          companyId: state.companyId,
+          actor: 'system:sync',
+          at: started.toISOString(),
+          syncId: plan.syncId,
+          kind: 'unauthorized',
+          httpStatus: null,
+          message: `No Cal.com API key is configured for team ${plan.teamId}. Add it to CALSYNC_CONFIG, restart, then reset the sync status.`,
+          retryAt: null,
+        });
+        return;
+      }
+      log.debug({ operation: plan.operation, attempt: plan.attempt }, 'pushing to Cal.com');
+      const result = await callCalcom(client, plan);
+      if (this.deps.abandoned()) return; // the request stays without outcome: pushed after restart
+      const now = this.deps.clock();
+      const verdict = pushVerdict(plan, result, {
+        serviceId,
+        companyId: state.companyId,
+        now,
+        durationMs: Math.max(0, now.getTime() - started.getTime()),
+        policy: this.deps.policy,
+        jitter: this.deps.random(),
+      });
+      if (verdict.pausesTeam) {
+        await this.pauseTeam(log, plan, verdict.command);
+        return;
+      }
+      const recorded = await this.record(log, verdict.command);
+      if (recorded && verdict.needsFollowUpPush) {
+        await this.record(log, {
+          type: 'RequestSync',
+          serviceId,
+          companyId: state.companyId,
+          actor: 'system:sync',
+          at: now.toISOString(),
+          syncId: this.deps.newId(),
+          trigger: 'manual',
+        });
+      }
+    } catch (error) {
+      // A bug, not an expected failure: keep the process manager alive for the other services.
+      log.error({ err: error }, 'push failed unexpectedly');
+      this.backOff(serviceId);
+    }
+  }
+
+  /**
+   * 401/403: one clear team-level fact instead of an error on every service. The service that hit
+   * it records a final failure (an admin resets it once the key is fixed); services whose calls
+   * were in flight at the same time keep their requests, held until the team resumes.
+   */
+  private async pauseTeam(log: Logger, plan: PushPlan, failure: ServiceCommand): Promise<void> {
+    if (this.isHeld(plan.teamId)) return;
+    if (failure.type !== 'RecordSyncFailed') throw new Error('a team pause records a failure');
+    this.pausing.add(plan.teamId);
+    try {
+      // Record the service's failure first: a crash before the pause then leaves a service an
+      // admin can reset, never a paused team with nothing to reset.
+      if (!(await this.record(log, failure))) return;
+      const paused = await this.deps.pauses.pause(plan.teamId, {
+        at: failure.at,
+        serviceId: failure.serviceId,
+        httpStatus: failure.httpStatus,
+        message: failure.message,
+      });
+      if (paused.isErr()) log.error({ error: paused.error }, 'could not record the team pause');
+      else log.warn({ httpStatus: failure.httpStatus, message: failure.message }, 'team sync paused');
+    } finally {
+      this.pausing.delete(plan.teamId);
+      // Held services of the team wait for the resume; if the pause was not recorded, go on.
+      if (!this.deps.pauses.isPaused(plan.teamId)) this.deps.pokeTeam(plan.teamId);
+    }
+  }
+
+  private async record(log: Logger, command: ServiceCommand): Promise<boolean> {
+    const result = await this.deps.commands.execute(command);
+    if (result.isOk()) {
+      this.storeBackoff.delete(command.serviceId);
+      if (command.type === 'RecordSyncFailed') {
+        const { kind, httpStatus, message, retryAt } = command;
+        log.warn({ kind, httpStatus, message, retryAt }, 'push failed');
+      } else if (command.type === 'RecordSyncSucceeded') {
+        log.info({ eventTypeId: command.eventTypeId, durationMs: command.durationMs }, 'pushed to Cal.com');
+      }
+      return true;
+    }
+    log.error({ error: result.error, command: command.type }, 'could not record the outcome of a push');
+    this.backOff(command.serviceId);
+    return false;
+  }
+
+  private backOff(serviceId: string): void {
+    this.storeBackoff.set(serviceId, this.deps.clock().getTime() + STORE_RETRY_MS);
+  }
+}
