@@ -2,7 +2,6 @@ import {
   type DomainError,
   decide,
   evolve,
-  foldService,
   type ServiceCommand,
   type ServiceEvent,
   type ServiceState,
@@ -11,7 +10,7 @@ import {
 } from '@calsync/domain';
 import { type EventStore, expected } from '@calsync/eventstore';
 import { err, ok, type Result } from 'neverthrow';
-import { fromRecorded, toNewEvent } from './event-codec.js';
+import { toNewEvent } from './event-codec.js';
 import type { ServiceReadModel } from './service-read-model.js';
 
 export interface StoreUnavailableError {
@@ -56,7 +55,10 @@ export class ServiceCommandBus {
     for (let attempt = 0; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
       let state: ServiceState;
       try {
-        state = foldService((await this.store.readStream(stream)).map(fromRecorded));
+        // First decide on the read model's state (it follows every append); a stale one is
+        // caught by the expected revision, and the retry reads the stream itself.
+        const cached = attempt === 0 ? this.readModel.get(command.serviceId) : undefined;
+        state = cached ?? (await this.readModel.reload(command.serviceId));
       } catch (cause) {
         return err(unavailable(cause));
       }
@@ -79,6 +81,13 @@ export class ServiceCommandBus {
       if (appended.isErr()) {
         if (appended.error.code === 'EVENTSTORE.WRONG_EXPECTED_REVISION') continue;
         return err(unavailable(appended.error));
+      }
+      if (appended.value.written === 0) {
+        // Every event id was stored before (a redelivery): nothing new happened.
+        return ok({ state: await this.readModel.reload(command.serviceId), events: [] });
+      }
+      if (appended.value.written < events.length) {
+        return ok({ state: await this.readModel.reload(command.serviceId), events });
       }
       await this.readModel.applyAppended(command.serviceId, state.revision, events);
       return ok({ state: events.reduce(evolve, state), events });
