@@ -163,4 +163,24 @@ describe('outbound sync over HTTP, against the Cal.com simulator', () => {
     expect(harness.simulator.control.getEventType(acme.teamId, first.eventTypeId)?.lengthInMinutes).toBe(40);
     expect(harness.simulator.control.getEventType(acme.teamId, second.eventTypeId)?.lengthInMinutes).toBe(50);
   });
+
+  it('the reset of a service that was only waiting for its paused team resumes the team (202)', async () => {
+    const first = await syncedService();
+    const second = await syncedService();
+    harness.simulator.control.injectFault({ method: 'PATCH', kind: 'status', status: 403 });
+    await api().edit(first.serviceId, { durationMinutes: 35 });
+    await api().edit(second.serviceId, { durationMinutes: 55 });
+    await settled();
+    const waiting = [await api().service(first.serviceId), await api().service(second.serviceId)].find(
+      (view) => view.sync.status === 'pending',
+    );
+
+    harness.simulator.control.clearFaults();
+    const reset = expectStatus(await api().post(`/v1/services/${waiting!.serviceId}/sync-status/reset`), 202);
+    expect(reset.notBookableReasons.map((reason: { code: string }) => reason.code)).not.toContain(
+      'TEAM_SYNC_PAUSED',
+    );
+    await settled();
+    expect((await api().service(waiting!.serviceId)).sync.status).toBe('synced');
+  });
 });

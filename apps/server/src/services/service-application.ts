@@ -19,6 +19,10 @@ import { fromRecorded } from './event-codec.js';
 import { type CommandError, type ServiceCommandBus, unavailable } from './service-command-bus.js';
 import type { ServiceReadModel } from './service-read-model.js';
 
+function resetTeamOnly(reset: Result<ServiceView, ApplicationError>, resumedTeam: boolean): boolean {
+  return resumedTeam && reset.isErr() && reset.error.code === 'NOTHING_TO_RESET';
+}
+
 /** What the outbound sync knows about a whole team (credentials paused) and how to resume it. */
 export interface TeamSyncHooks {
   context(teamId: number): TeamSyncContext;
@@ -137,11 +141,21 @@ export class ServiceApplication {
     const state = this.readModel.get(serviceId);
     const teamId =
       state && state.companyId === caller.companyId ? (state.link?.teamId ?? state.createIn) : null;
+    let resumedTeam = false;
     if (teamId !== null && this.team.context(teamId).paused) {
       const resumed = await this.team.resume(teamId, caller.actor);
       if (resumed.isErr()) return err({ code: 'STORE_UNAVAILABLE', message: resumed.error.message });
+      resumedTeam = resumed.value;
     }
-    return this.run({ ...this.meta(caller, serviceId), type: 'ResetSyncStatus', syncId: this.newId() });
+    const reset = await this.run({
+      ...this.meta(caller, serviceId),
+      type: 'ResetSyncStatus',
+      syncId: this.newId(),
+    });
+    // A service that was only waiting for its team's credentials has nothing of its own to reset:
+    // resuming the team was the whole reset.
+    if (resetTeamOnly(reset, resumedTeam) && state) return ok(this.view(state));
+    return reset;
   }
 
   get(caller: Caller, serviceId: string): Result<ServiceView, ApplicationError> {
