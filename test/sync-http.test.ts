@@ -176,10 +176,13 @@ describe('outbound sync over HTTP, against the Cal.com simulator', () => {
     );
 
     harness.simulator.control.clearFaults();
-    const reset = expectStatus(await api().post(`/v1/services/${waiting!.serviceId}/sync-status/reset`), 202);
-    expect(reset.notBookableReasons.map((reason: { code: string }) => reason.code)).not.toContain(
-      'TEAM_SYNC_PAUSED',
-    );
+    const reset = expectStatus(
+      await api().post(`/v1/services/${waiting!.serviceId}/sync-status/reset`),
+      202,
+    ) as {
+      notBookableReasons: Array<{ code: string }>;
+    };
+    expect(reset.notBookableReasons.map((reason) => reason.code)).not.toContain('TEAM_SYNC_PAUSED');
     await settled();
     expect((await api().service(waiting!.serviceId)).sync.status).toBe('synced');
   });

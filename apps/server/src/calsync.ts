@@ -151,8 +151,16 @@ export class Calsync {
 
   async readiness(): Promise<Readiness> {
     const reachable = await this.store.ping().catch(() => false);
-    const lag = reachable && this.subscription ? await this.lagOf(this.subscription) : 0;
-    const subscriptions = [{ name: 'status-projection', caughtUp: lag === 0, lag }];
+    const positions = [
+      { name: 'status-projection', after: this.subscription?.lastPosition ?? this.restoredPosition },
+      { name: 'sync-process-manager', after: this.sync.position() },
+    ];
+    const subscriptions = await Promise.all(
+      positions.map(async ({ name, after }) => {
+        const lag = reachable ? await this.lagAfter(after) : 0;
+        return { name, caughtUp: reachable && lag === 0, lag };
+      }),
+    );
     return {
       ready: reachable && subscriptions.every((entry) => entry.caughtUp),
       store: { engine: this.store.engine, reachable },
@@ -160,12 +168,10 @@ export class Calsync {
     };
   }
 
-  /** Number of stored service events the subscription has not handled yet (capped at 1000). */
-  private async lagOf(subscription: Subscription): Promise<number> {
+  /** Number of stored service events after a position (capped at 1000): a subscription's lag. */
+  private async lagAfter(position: string | undefined): Promise<number> {
     const pending = await this.store.readAll({
-      ...((subscription.lastPosition ?? this.restoredPosition)
-        ? { after: subscription.lastPosition ?? this.restoredPosition }
-        : {}),
+      ...(position ? { after: position } : {}),
       streamPrefixes: ['service-'],
       maxCount: 1000,
     });
