@@ -153,14 +153,29 @@ export interface EventSchemaError {
   issues: Array<{ path: string; message: string }>;
 }
 
-/** Validates an event read from a store (or about to be written), upcasting old versions. */
-export function parseServiceEvent(type: string, data: unknown): Result<ServiceEvent, EventSchemaError> {
-  if (!isServiceEventType(type)) {
-    return err({ code: 'EVENT.INVALID', type, message: `Unknown service event type "${type}".`, issues: [] });
+/**
+ * Validates a payload against the schema of its event type within one family of events
+ * (service, reconciliation, …). `family` names the family in the message of an unknown type.
+ */
+export function parseEventOf<Schemas extends Record<string, z.ZodType>>(
+  schemas: Schemas,
+  family: string,
+  type: string,
+  data: unknown,
+): Result<
+  { [T in keyof Schemas]: { type: T; data: z.output<Schemas[T]> } }[keyof Schemas],
+  EventSchemaError
+> {
+  const schema = Object.hasOwn(schemas, type) ? schemas[type] : undefined;
+  if (!schema) {
+    return err({
+      code: 'EVENT.INVALID',
+      type,
+      message: `Unknown ${family} event type "${type}".`,
+      issues: [],
+    });
   }
-  const raw =
-    typeof data === 'object' && data !== null ? upcast(type, data as Record<string, unknown>) : data;
-  const parsed = serviceEventSchemas[type].safeParse(raw);
+  const parsed = schema.safeParse(data);
   if (!parsed.success) {
     return err({
       code: 'EVENT.INVALID',
@@ -169,7 +184,19 @@ export function parseServiceEvent(type: string, data: unknown): Result<ServiceEv
       issues: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
     });
   }
-  return ok({ type, data: parsed.data } as ServiceEvent);
+  return ok({ type, data: parsed.data } as {
+    type: keyof Schemas;
+    data: z.output<Schemas[keyof Schemas]>;
+  } as never);
+}
+
+/** Validates an event read from a store (or about to be written), upcasting old versions. */
+export function parseServiceEvent(type: string, data: unknown): Result<ServiceEvent, EventSchemaError> {
+  const raw =
+    isServiceEventType(type) && typeof data === 'object' && data !== null
+      ? upcast(type, data as Record<string, unknown>)
+      : data;
+  return parseEventOf(serviceEventSchemas, 'service', type, raw);
 }
 
 /** The stream name of a service (SPEC §4). */

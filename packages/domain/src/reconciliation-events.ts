@@ -1,6 +1,6 @@
-import { err, ok, type Result } from 'neverthrow';
+import type { Result } from 'neverthrow';
 import { z } from 'zod';
-import { actorSchema, type EventSchemaError, SCHEMA_VERSION } from './events.js';
+import { actorSchema, type EventSchemaError, parseEventOf, SCHEMA_VERSION } from './events.js';
 import { type FieldName, fieldNames } from './fields.js';
 
 /**
@@ -151,24 +151,7 @@ export function parseReconciliationEvent(
   type: string,
   data: unknown,
 ): Result<ReconciliationEvent, EventSchemaError> {
-  if (!isReconciliationEventType(type)) {
-    return err({
-      code: 'EVENT.INVALID',
-      type,
-      message: `Unknown reconciliation event type "${type}".`,
-      issues: [],
-    });
-  }
-  const parsed = reconciliationEventSchemas[type].safeParse(data);
-  if (!parsed.success) {
-    return err({
-      code: 'EVENT.INVALID',
-      type,
-      message: `Event ${type} does not match its schema.`,
-      issues: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-    });
-  }
-  return ok({ type, data: parsed.data } as ReconciliationEvent);
+  return parseEventOf(reconciliationEventSchemas, 'reconciliation', type, data);
 }
 
 export const RECONCILIATION_STREAM_PREFIX = 'reconciliation-';
