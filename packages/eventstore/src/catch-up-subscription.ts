@@ -1,3 +1,4 @@
+import { CaughtUpWaiters } from './caught-up-waiters.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 import type {
   CheckpointStore,
@@ -27,12 +28,6 @@ const PAGE_SIZE = 1000;
 /** Pause before retrying after the store failed, when the engine does not poll. */
 const RETRY_AFTER_FAILURE_MS = 1000;
 
-interface CaughtUpWaiter {
-  target: string;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
 /** Wraps what a handler threw, to tell it apart from the store failing. */
 export class HandlerFailed {
   constructor(readonly error: unknown) {}
@@ -50,7 +45,7 @@ class CatchUpSubscription implements Subscription {
   #failure: HandlerFailed | undefined;
   #wakeRequested = false;
   #wake: (() => void) | undefined;
-  #waiters: CaughtUpWaiter[] = [];
+  readonly #waiters = new CaughtUpWaiters();
   readonly #checkpoint: CheckpointWriter | undefined;
   readonly #unwatch: () => void;
   readonly #loop: Promise<void>;
@@ -76,10 +71,9 @@ class CatchUpSubscription implements Subscription {
     const target = await this.source.headPosition();
     this.#throwIfUnusable();
     if (target !== undefined && !this.#hasHandled(target)) {
-      await new Promise<void>((resolve, reject) => {
-        this.#waiters.push({ target, resolve, reject });
-        this.#requestWake();
-      });
+      const reached = this.#waiters.wait(target);
+      this.#requestWake();
+      await reached;
     }
     await this.#checkpoint?.flush();
   }
@@ -183,18 +177,11 @@ class CatchUpSubscription implements Subscription {
   }
 
   #settleWaiters(): void {
-    const pending: CaughtUpWaiter[] = [];
-    for (const waiter of this.#waiters) {
-      if (this.#hasHandled(waiter.target)) waiter.resolve();
-      else pending.push(waiter);
-    }
-    this.#waiters = pending;
+    this.#waiters.settle((target) => this.#hasHandled(target));
   }
 
   #rejectWaiters(error: unknown): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const waiter of waiters) waiter.reject(error);
+    this.#waiters.rejectAll(error);
   }
 
   async #fail(error: unknown): Promise<void> {

@@ -6,6 +6,7 @@ import {
   streamNameFilter,
 } from '@eventstore/db-client';
 import { HandlerFailed } from '../catch-up-subscription.js';
+import { CaughtUpWaiters } from '../caught-up-waiters.js';
 import { CheckpointWriter } from '../checkpoint-writer.js';
 import type { CheckpointStore, Subscription, SubscriptionOptions } from '../port.js';
 import { compareEsdbPositionTokens, decodeEsdbPosition } from './esdb-position.js';
@@ -24,12 +25,6 @@ export interface EsdbSubscriptionDeps {
   ): Promise<string | undefined>;
 }
 
-interface Waiter {
-  target: string;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
 /**
  * A catch-up subscription to $all, filtered by stream prefix on the server, resuming
  * from our own checkpoint (not a persistent subscription: we own the position).
@@ -40,7 +35,7 @@ export class EsdbSubscription implements Subscription {
   #failure: { error: unknown } | undefined;
   #current: AllStreamSubscription | undefined;
   #retry: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
-  #waiters: Waiter[] = [];
+  readonly #waiters = new CaughtUpWaiters();
   readonly #checkpoint: CheckpointWriter | undefined;
   readonly #loop: Promise<void>;
 
@@ -64,7 +59,7 @@ export class EsdbSubscription implements Subscription {
     if (this.#stopped) throw new Error('The subscription is stopped');
     const target = await this.deps.lastWantedPosition(this.options.streamPrefixes, this.#cursor);
     if (target !== undefined && !this.#reached(target)) {
-      await new Promise<void>((resolve, reject) => this.#waiters.push({ target, resolve, reject }));
+      await this.#waiters.wait(target);
     }
     await this.#checkpoint?.flush();
   }
@@ -153,18 +148,11 @@ export class EsdbSubscription implements Subscription {
   }
 
   #settleWaiters(): void {
-    const pending: Waiter[] = [];
-    for (const waiter of this.#waiters) {
-      if (this.#reached(waiter.target)) waiter.resolve();
-      else pending.push(waiter);
-    }
-    this.#waiters = pending;
+    this.#waiters.settle((target) => this.#reached(target));
   }
 
   #rejectWaiters(error: unknown): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const waiter of waiters) waiter.reject(error);
+    this.#waiters.rejectAll(error);
   }
 
   async #fail(error: unknown): Promise<void> {
