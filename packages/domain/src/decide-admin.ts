@@ -27,6 +27,7 @@ import type { ServiceState } from './service-state.js';
 
 type Decision = Result<ServiceEvent[], DomainError>;
 
+/** The fields every event of this command carries: schema version, service, company, actor, time. */
 export function eventBase(command: CommandMeta) {
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -75,6 +76,7 @@ function pushesHeld(state: ServiceState): boolean {
   return state.divergence !== null || state.missing !== null;
 }
 
+/** A new service, validated, with defaults; linking or creating its event type requests the first push. */
 export function decideRegisterService(command: RegisterService, state: ServiceState): Decision {
   if (state.exists) {
     return err(
@@ -112,6 +114,7 @@ export function decideRegisterService(command: RegisterService, state: ServiceSt
   return ok(events);
 }
 
+/** Only real changes are recorded; a pushable change requests a sync unless pushes are held. */
 export function decideEditService(command: EditService, state: ServiceState): Decision {
   if (!state.exists || !state.fields) return err(serviceNotFound(command.serviceId));
   if (command.expectedRevision !== undefined && command.expectedRevision !== state.revision) {
@@ -149,6 +152,7 @@ function editEvents(
   return events;
 }
 
+/** Links (or relinks) the service to an event type and pushes the platform’s values to it. */
 export function decideLinkService(command: LinkService, state: ServiceState): Decision {
   if (!state.exists || !state.fields) return err(serviceNotFound(command.serviceId));
   const link = { teamId: command.teamId, eventTypeId: command.eventTypeId };
@@ -165,6 +169,7 @@ export function decideLinkService(command: LinkService, state: ServiceState): De
   return ok(events);
 }
 
+/** Stops mirroring the service; its pending push is dropped. */
 export function decideUnlinkService(command: UnlinkService, state: ServiceState): Decision {
   if (!state.exists) return err(serviceNotFound(command.serviceId));
   if (!state.link) return err(notLinked(command.serviceId));
@@ -180,6 +185,7 @@ function notLinked(serviceId: string): DomainError {
   );
 }
 
+/** An admin’s “push now”: refused while a divergence is open or the event type is missing. */
 export function decideRequestSync(command: RequestSync, state: ServiceState): Decision {
   if (!state.exists || !state.fields) return err(serviceNotFound(command.serviceId));
   if (state.divergence) {
@@ -203,6 +209,7 @@ export function decideRequestSync(command: RequestSync, state: ServiceState): De
   return request ? ok([request]) : err(notLinked(command.serviceId));
 }
 
+/** An admin’s decision for every diverged field; accepting Cal.com’s values needs `confirm`. */
 export function decideResolveDivergence(command: ResolveDivergence, state: ServiceState): Decision {
   if (!state.exists || !state.fields) return err(serviceNotFound(command.serviceId));
   const open = state.divergence;
@@ -270,6 +277,7 @@ function heldEditsOutstanding(state: ServiceState, fields: ServiceFields): boole
   return planned !== null && !calcomValuesEqual(planned, toCalcomValues(fields));
 }
 
+/** Clears a final error or a missing event type and asks for a fresh push. */
 export function decideResetSyncStatus(command: ResetSyncStatus, state: ServiceState): Decision {
   if (!state.exists || !state.fields) return err(serviceNotFound(command.serviceId));
   if (state.status !== 'error' && state.status !== 'orphaned') {

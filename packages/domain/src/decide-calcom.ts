@@ -108,6 +108,7 @@ export function decideRecordCalcomObservation(
   ]);
 }
 
+/** The linked event type is gone (deletion webhook or N complete reconciliations without it). */
 export function decideMarkCalcomEventTypeMissing(
   command: MarkCalcomEventTypeMissing,
   state: ServiceState,

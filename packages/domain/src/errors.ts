@@ -20,10 +20,12 @@ export interface DomainError {
   details?: unknown;
 }
 
+/** A refusal with its stable code and a message that says what to do. */
 export function domainError(code: DomainErrorCode, message: string, details?: unknown): DomainError {
   return details === undefined ? { code, message } : { code, message, details };
 }
 
+/** The refusal for a service that does not exist, or belongs to another company. */
 export function serviceNotFound(serviceId: string): DomainError {
   return domainError(
     'SERVICE_NOT_FOUND',

@@ -133,6 +133,7 @@ export type SyncStatusReset = ServiceEventOf<'SyncStatusReset'>;
 /** The fields every event carries. */
 export type EventBase = z.output<z.ZodObject<typeof base>>;
 
+/** Whether a stored event type is one of the service stream’s. */
 export function isServiceEventType(type: string): type is ServiceEventType {
   return type in serviceEventSchemas;
 }

@@ -142,6 +142,7 @@ export type ReconciliationStarted = ReconciliationEventOf<'ReconciliationStarted
 export type ReconciliationCompleted = ReconciliationEventOf<'ReconciliationCompleted'>;
 export type ReconciliationAborted = ReconciliationEventOf<'ReconciliationAborted'>;
 
+/** Whether a stored event type is one of the reconciliation stream’s. */
 export function isReconciliationEventType(type: string): type is ReconciliationEventType {
   return type in reconciliationEventSchemas;
 }
