@@ -36,7 +36,14 @@ export class ConfigurationError extends Error {
 
 /** Demo event types so a newcomer has something to link and import. */
 const demoEventTypes = [
-  { id: 1001, title: 'Herrenhaarschnitt', slug: 'herrenhaarschnitt', lengthInMinutes: 30, price: 3500, currency: 'eur' },
+  {
+    id: 1001,
+    title: 'Herrenhaarschnitt',
+    slug: 'herrenhaarschnitt',
+    lengthInMinutes: 30,
+    price: 3500,
+    currency: 'eur',
+  },
   { id: 1002, title: 'Damenhaarschnitt', slug: 'damenhaarschnitt', lengthInMinutes: 60 },
   { id: 1003, title: 'Bartpflege', slug: 'bartpflege', lengthInMinutes: 20, price: 1500, currency: 'eur' },
 ];
