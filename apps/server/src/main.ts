@@ -13,6 +13,15 @@ async function main(): Promise<void> {
   }
   if (server.config.demo) printDemoBanner(server.url, server.config.demo.token, server.simulator?.url ?? '');
 
+  // A rejection nobody handled is a bug: say so in the JSON log before the process ends.
+  process.on('unhandledRejection', (reason) => {
+    server.logger.fatal(
+      { err: reason instanceof Error ? reason : { value: String(reason) } },
+      'unhandled rejection',
+    );
+    process.exit(1);
+  });
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
