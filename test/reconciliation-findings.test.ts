@@ -182,4 +182,28 @@ describe('reconciliation finds what was changed in Cal.com’s UI (SPEC §8)', (
     expect(run.counts?.candidates).toBe(1);
     expect(run.serviceEventsAppended).toBe(0);
   });
+  it('a price divergence closes by itself once the price is changed in Cal.com’s payment settings', async () => {
+    const [service] = services as [ServiceState];
+    world.simulator.control.uiEditEventType(ACME.teamId, eventTypeOf(service), { price: 2900 });
+    await world.reconcile('apply');
+    expect(world.view(service.serviceId).sync.status).toBe('diverged');
+    expect(world.view(service.serviceId).nextAction?.message).toContain('payment settings');
+
+    // The remedy SPEC §3 names: fix the price in Cal.com. The next run sees it and closes the divergence.
+    world.simulator.control.uiEditEventType(ACME.teamId, eventTypeOf(service), {
+      price: 3500,
+      currency: 'eur',
+    });
+    const check = await world.reconcile('check');
+    expect(check.findings).toContainEqual({
+      kind: 'confirmed',
+      serviceId: service.serviceId,
+      eventTypeId: eventTypeOf(service),
+      closesDivergence: true,
+    });
+    const apply = await world.reconcile('apply');
+    expect(apply.serviceEventsAppended).toBe(1);
+    const view = world.view(service.serviceId);
+    expect(view).toMatchObject({ divergence: null, bookable: true, sync: { status: 'synced' } });
+  });
 });

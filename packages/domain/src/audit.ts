@@ -73,7 +73,9 @@ function describe(event: ServiceEvent): Pick<AuditEntry, 'changes' | 'summary'> 
         changes: event.data.decisions
           .filter((d) => d.decision === 'accept_calcom')
           .map((d) => ({ field: d.field, from: d.platform, to: d.calcom })),
-        summary: `Divergence resolved: ${event.data.decisions.map((d) => `${d.field} ${d.decision}`).join(', ')}.`,
+        summary: event.data.converged
+          ? `Cal.com holds the platform’s values again (${event.data.decisions.map((d) => d.field).join(', ')}): divergence closed.`
+          : `Divergence resolved: ${event.data.decisions.map((d) => `${d.field} ${d.decision}`).join(', ')}.`,
       };
     case 'CalcomEventTypeMissing':
       return {

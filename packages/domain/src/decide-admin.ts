@@ -272,7 +272,7 @@ export function decideResolveDivergence(command: ResolveDivergence, state: Servi
  * Whether edits made while pushes were held are not on their way to Cal.com yet: the values
  * Cal.com will hold (the waiting request's, else the last confirmed) differ from the platform's.
  */
-function heldEditsOutstanding(state: ServiceState, fields: ServiceFields): boolean {
+export function heldEditsOutstanding(state: ServiceState, fields: ServiceFields): boolean {
   const planned = state.sync.requested?.values ?? state.lastPushed;
   return planned !== null && !calcomValuesEqual(planned, toCalcomValues(fields));
 }

@@ -5,7 +5,7 @@ import type {
   RecordSyncFailed,
   RecordSyncSucceeded,
 } from './commands.js';
-import { eventBase } from './decide-admin.js';
+import { eventBase, heldEditsOutstanding, syncRequest } from './decide-admin.js';
 import { detectDivergence, sameDivergence } from './divergence.js';
 import { type DomainError, domainError, serviceNotFound } from './errors.js';
 import type { ServiceEvent } from './events.js';
@@ -99,6 +99,7 @@ export function decideRecordCalcomObservation(
     );
   }
   const fields = detectDivergence(state, command.snapshot);
+  if (fields.length === 0 && state.divergence) return ok(convergedEvents(command, state));
   if (fields.length === 0 || sameDivergence(state, fields)) return ok([]);
   return ok([
     {
@@ -106,6 +107,31 @@ export function decideRecordCalcomObservation(
       data: { ...eventBase(command), source: command.source, fields, snapshot: command.snapshot },
     },
   ]);
+}
+
+/**
+ * Cal.com holds the platform's values again: the open divergence closes without a decision,
+ * and edits made while pushes were held go out now. The sync id is derived from the stream's
+ * revision, unique within the service, so the decider stays free of randomness.
+ */
+function convergedEvents(command: RecordCalcomObservation, state: ServiceState): ServiceEvent[] {
+  const open = state.divergence?.fields ?? [];
+  const events: ServiceEvent[] = [
+    {
+      type: 'DivergenceResolved',
+      data: {
+        ...eventBase(command),
+        decisions: open.map((entry) => ({ ...entry, decision: 'keep_platform' as const })),
+        converged: true,
+      },
+    },
+  ];
+  if (state.fields && !state.missing && heldEditsOutstanding(state, state.fields)) {
+    const syncId = `${command.serviceId}-converged-${state.revision}`;
+    const request = syncRequest(state, command, state.fields, syncId, 'reconcile');
+    if (request) events.push(request);
+  }
+  return events;
 }
 
 /** The linked event type is gone (deletion webhook or N complete reconciliations without it). */

@@ -101,6 +101,11 @@ export const serviceEventSchemas = {
         calcom: z.unknown(),
       }),
     ),
+    /**
+     * Set when nobody decided: Cal.com was seen holding the platform's values again (for example
+     * after its price was changed in Cal.com's payment settings), so the divergence closed.
+     */
+    converged: z.literal(true).optional(),
   }),
   CalcomEventTypeMissing: z.object({
     ...base,

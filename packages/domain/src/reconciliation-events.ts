@@ -42,7 +42,12 @@ const linkedRef = { serviceId: z.string().min(1), eventTypeId: z.number().int() 
 /** One thing a run found. Every linked service gets exactly one; every unlinked event type is a candidate. */
 export const reconciliationFindingSchema = z.discriminatedUnion('kind', [
   /** Cal.com holds what the platform pushed (or is about to push). */
-  z.object({ kind: z.literal('confirmed'), ...linkedRef }),
+  z.object({
+    kind: z.literal('confirmed'),
+    ...linkedRef,
+    /** Cal.com matches again while a divergence was open: apply closes it. */
+    closesDivergence: z.literal(true).optional(),
+  }),
   /** Cal.com holds other values; `alreadyRecorded`: the same divergence is already open. */
   z.object({
     kind: z.literal('diverged'),

@@ -195,7 +195,18 @@ export function planReconciliation(input: ReconciliationInput): ReconciliationPl
     if (seen) {
       const fields = divergentFields(service, before.get(serviceId), seen);
       if (fields.length === 0) {
-        findings.push({ kind: 'confirmed', serviceId, eventTypeId });
+        if (!service.divergence) {
+          findings.push({ kind: 'confirmed', serviceId, eventTypeId });
+          continue;
+        }
+        // Cal.com holds the platform's values again: recording it closes the open divergence.
+        findings.push({ kind: 'confirmed', serviceId, eventTypeId, closesDivergence: true });
+        commands.push({
+          ...meta(serviceId),
+          type: 'RecordCalcomObservation',
+          source: 'reconciliation',
+          snapshot: seen,
+        });
         continue;
       }
       const alreadyRecorded = sameDivergence(service, fields);
