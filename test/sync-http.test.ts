@@ -57,6 +57,23 @@ describe('outbound sync over HTTP, against the Cal.com simulator', () => {
     expect(view.bookable).toBe(true);
   });
 
+  it('"calcom": {"create": true} creates the event type in Cal.com and links the service to it', async () => {
+    const registered = await api().register(
+      serviceBody({ name: 'Bartpflege', slug: 'bartpflege-neu', calcom: { create: true } }),
+    );
+    expect(registered.calcom).toEqual({ eventTypeId: null, teamId: acme.teamId });
+    expect(registered.sync.status).toBe('pending');
+    await settled();
+
+    const view = await api().service(registered.serviceId);
+    expect(view.sync.status).toBe('synced');
+    expect(view.calcom?.eventTypeId).toEqual(expect.any(Number));
+    const created = harness.simulator.control.getEventType(acme.teamId, view.calcom!.eventTypeId!);
+    expect(created).toMatchObject(toCalcomValues(view.fields));
+    const trail = (await api().serviceAudit(registered.serviceId)).map((entry) => entry.event);
+    expect(trail).toEqual(['ServiceRegistered', 'SyncRequested', 'CalcomLinked', 'SyncSucceeded']);
+  });
+
   it('a burst of 429s: pending with attempts counted while failing, then synced', async () => {
     const { serviceId, eventTypeId } = await syncedService();
     const before = await api().service(serviceId);
