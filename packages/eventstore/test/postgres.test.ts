@@ -112,15 +112,21 @@ describe.skipIf(!connectionString)(
   },
 );
 
-/** Waits, by asking the server, until an append into `schema` waits for the append lock. */
+/**
+ * Waits, by asking the server, until an append into `schema` waits for the append lock.
+ * `client` is inside an open transaction, where pg_stat_activity is a snapshot fixed at its first
+ * read: clear it on every poll, or a poll made before the append queued would be seen forever.
+ */
 const waitUntilAnAppendQueues = async (client: pg.Client, schema: string): Promise<void> => {
   for (;;) {
+    await client.query('SELECT pg_stat_clear_snapshot()');
     const { rows } = await client.query<{ waiting: string }>(
       `SELECT count(*)::text AS waiting FROM pg_stat_activity
        WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND position($1 in query) > 0`,
       [`${schema}.append_events`],
     );
     if (rows[0]?.waiting !== '0') return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 };
 
