@@ -1,3 +1,4 @@
+import { DataFolderInUse } from '@calsync/eventstore';
 import { ConfigurationError, startServer } from './server.js';
 
 async function main(): Promise<void> {
@@ -8,6 +9,10 @@ async function main(): Promise<void> {
     if (error instanceof ConfigurationError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(78);
+    }
+    if (error instanceof DataFolderInUse) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(75);
     }
     throw error;
   }

@@ -1,7 +1,9 @@
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { z } from 'zod';
 import type { EventStore } from '../port.js';
+import { lockDataFolder } from './data-folder-lock.js';
 import type { SqlClient } from './sql-client.js';
 import { openSqlEventStore } from './sql-event-store.js';
 
@@ -15,7 +17,7 @@ const pgliteOptionsSchema = z.object({
 export type PgliteEventStoreOptions = z.input<typeof pgliteOptionsSchema>;
 
 /** PGlite is one in-process connection: it queues concurrent queries itself. */
-const pgliteSqlClient = (db: PGlite): SqlClient => ({
+const pgliteSqlClient = (db: PGlite, release: () => Promise<void>): SqlClient => ({
   query: async (text, params) => (await db.query(text, params ? [...params] : undefined)).rows,
   exec: async (script) => {
     await db.transaction(async (tx) => {
@@ -23,24 +25,40 @@ const pgliteSqlClient = (db: PGlite): SqlClient => ({
     });
   },
   listen: (channel, onNotify) => db.listen(channel, () => onNotify()),
-  close: () => db.close(),
+  close: async () => {
+    await db.close();
+    await release();
+  },
 });
+
+async function isDatabaseFolder(dataDir: string): Promise<boolean> {
+  return access(join(dataDir, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
+}
 
 /** The zero-setup engine: real PostgreSQL compiled to WASM, stored in `dataDir`. */
 export const createPgliteEventStore = async (options: PgliteEventStoreOptions = {}): Promise<EventStore> => {
   const { dataDir, schema, pollIntervalMs } = pgliteOptionsSchema.parse(options);
   // Zero set-up: DATA_DIR=./var/calsync works without creating the folders first.
   if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
+  // PostgreSQL's initdb wants an empty folder: a new one is locked right after it is created.
+  const initialized = dataDir !== undefined && (await isDatabaseFolder(dataDir));
+  let release = dataDir !== undefined && initialized ? await lockDataFolder(dataDir) : async () => {};
+  let db: PGlite | undefined;
   try {
+    db = await PGlite.create(dataDir);
+    if (dataDir !== undefined && !initialized) release = await lockDataFolder(dataDir);
     return await openSqlEventStore({
       engine: 'pglite',
-      client: pgliteSqlClient(db),
+      client: pgliteSqlClient(db, release),
       schema: schema ?? 'calsync',
       pollIntervalMs,
     });
   } catch (error) {
-    await db.close();
+    await db?.close();
+    await release();
     throw error;
   }
 };
