@@ -52,6 +52,18 @@ async function storedState(store: ReturnType<typeof createInMemoryEventStore>) {
   return foldService((await store.readStream(serviceStreamName('s1'))).map(fromRecorded));
 }
 
+/** Bob edits the service through a process whose read model this one never sees. */
+async function editInAnotherProcess(store: ReturnType<typeof createInMemoryEventStore>) {
+  const other = new ServiceCommandBus(store, new ServiceReadModel(store), randomUUID);
+  await other.execute({
+    ...meta,
+    type: 'EditService',
+    actor: 'admin:bob',
+    patch: { durationMinutes: 45 },
+    syncId: randomUUID(),
+  });
+}
+
 describe('the service command bus', () => {
   it('treats a redelivered observation whose events are already stored as nothing new, also after a resolution', async () => {
     const { store, readModel, bus, snapshot } = await syncedService();
@@ -79,15 +91,7 @@ describe('the service command bus', () => {
 
   it('decides again on the stored stream when the read model is behind another writer', async () => {
     const { store, readModel, bus } = await syncedService();
-    // Another process edits the service: this process's read model has not seen it.
-    const other = new ServiceCommandBus(store, new ServiceReadModel(store), randomUUID);
-    await other.execute({
-      ...meta,
-      type: 'EditService',
-      actor: 'admin:bob',
-      patch: { durationMinutes: 45 },
-      syncId: randomUUID(),
-    });
+    await editInAnotherProcess(store);
     const edited = await bus.execute({
       ...meta,
       type: 'EditService',
@@ -103,14 +107,7 @@ describe('the service command bus', () => {
   it('refuses a stale If-Match after a concurrent writer, as a revision conflict', async () => {
     const { store, bus } = await syncedService();
     const revision = (await storedState(store)).revision;
-    const other = new ServiceCommandBus(store, new ServiceReadModel(store), randomUUID);
-    await other.execute({
-      ...meta,
-      type: 'EditService',
-      actor: 'admin:bob',
-      patch: { durationMinutes: 45 },
-      syncId: randomUUID(),
-    });
+    await editInAnotherProcess(store);
     const edited = await bus.execute({
       ...meta,
       type: 'EditService',
