@@ -193,13 +193,16 @@ describe("an admin's decision on a divergence (SPEC §9 POST /v1/services/:id/di
       expect(nextPush(outcome.state())?.values.lengthInMinutes).toBe(45);
     });
 
+    /** A push of durationMinutes 45 is waiting when a price divergence opens and holds it. */
+    const requestWaitingWhilePriceDiverged = () => [
+      ...syncedHaircut(),
+      edited([{ field: 'durationMinutes', from: 30, to: 45 }]),
+      syncRequested('s2', haircutWith({ durationMinutes: 45 })),
+      priceOpen,
+    ];
+
     it('a request waiting with values an edit made stale is replaced by the current values', () => {
-      const history = [
-        ...syncedHaircut(),
-        edited([{ field: 'durationMinutes', from: 30, to: 45 }]),
-        syncRequested('s2', haircutWith({ durationMinutes: 45 })),
-        priceOpen,
-      ];
+      const history = requestWaitingWhilePriceDiverged();
       const held = given(...history)
         .when(edit({ durationMinutes: 60 }))
         .events();
@@ -210,12 +213,7 @@ describe("an admin's decision on a divergence (SPEC §9 POST /v1/services/:id/di
     });
 
     it('a request still waiting with the current values is kept as it is', () => {
-      const history = [
-        ...syncedHaircut(),
-        edited([{ field: 'durationMinutes', from: 30, to: 45 }]),
-        syncRequested('s2', haircutWith({ durationMinutes: 45 })),
-        priceOpen,
-      ];
+      const history = requestWaitingWhilePriceDiverged();
       const held = given(...history)
         .when(edit({ durationMinutes: 45 }))
         .events();
