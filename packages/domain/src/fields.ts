@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import { boundedJson, freeFormJsonLimits, storableString } from './storable.js';
 
 /** A price in minor units with an ISO 4217 currency, always stored upper case. */
 export const priceSchema = z.object({
   amount: z.number().int().min(0).max(100_000_000),
-  currency: z
-    .string()
+  currency: storableString()
     .regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code such as "EUR"')
     .transform((code) => code.toUpperCase()),
 });
@@ -15,9 +15,9 @@ const minutes = z.number().int().min(0).max(525_600);
 
 /** Fields the platform owns and mirrors to Cal.com (SPEC §3). Price is compared, never pushed. */
 export const syncedFieldsSchema = z.object({
-  name: z.string().trim().min(1).max(255),
-  slug: z.string().min(1).max(255).regex(kebabCase, 'kebab-case, e.g. "mens-haircut"'),
-  description: z.string().max(10_000),
+  name: storableString().trim().min(1).max(255),
+  slug: storableString().min(1).max(255).regex(kebabCase, 'kebab-case, e.g. "mens-haircut"'),
+  description: storableString().max(10_000),
   durationMinutes: z.number().int().min(1).max(1440),
   isActive: z.boolean(),
   bufferBeforeMinutes: minutes,
@@ -31,22 +31,23 @@ export type SyncedFields = z.output<typeof syncedFieldsSchema>;
 export type SyncedFieldName = keyof SyncedFields;
 
 const segmentSchema = z.object({
-  name: z.string().trim().min(1).max(255),
+  name: storableString().trim().min(1).max(255),
   durationMinutes: z.number().int().min(1).max(1440),
   gapAfterMinutes: minutes.default(0),
 });
 
 /** Fields only the platform knows; never sent to Cal.com and never read back (SPEC §3). */
 export const platformOnlyFieldsSchema = z.object({
-  branchId: z.string().min(1).max(255).nullable(),
-  category: z.string().max(255).nullable(),
-  displayName: z.string().max(255).nullable(),
+  branchId: storableString().min(1).max(255).nullable(),
+  category: storableString().max(255).nullable(),
+  displayName: storableString().max(255).nullable(),
   isOnline: z.boolean(),
   priority: z.number().int().min(0).max(1_000_000),
   composite: z.boolean(),
   segments: z.array(segmentSchema).max(50),
   minStaffRequired: z.number().int().min(1).max(1000),
-  assignment: z.json().nullable(),
+  /** Free-form, bounded by `freeFormJsonLimits` (depth and size). */
+  assignment: boundedJson(freeFormJsonLimits).nullable(),
 });
 export type PlatformOnlyFields = z.output<typeof platformOnlyFieldsSchema>;
 export type PlatformOnlyFieldName = keyof PlatformOnlyFields;

@@ -10,4 +10,5 @@ export * from './fields.js';
 export * from './reconciliation.js';
 export * from './service-state.js';
 export * from './status-view.js';
+export * from './storable.js';
 export * from './sync-plan.js';
