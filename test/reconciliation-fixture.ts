@@ -79,7 +79,13 @@ export class ReconciliationWorld {
     }));
     companies.push({ id: INITECH.id, apiTokenSha256: [sha256Hex(INITECH.token)], calcom: null });
     this.companies = companies;
-    const sync = { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 10_000, rateLimitPerMinute: 100_000 };
+    const sync = {
+      maxAttempts: 3,
+      baseDelayMs: 1000,
+      maxDelayMs: 10_000,
+      rateLimitPerMinute: 100_000,
+      maxRateLimitResetMs: 900_000,
+    };
     this.directory = new CalcomDirectory(companies, sync, (settings) =>
       createCalcomClient({
         apiUrl: settings.apiUrl,

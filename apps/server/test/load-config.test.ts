@@ -13,7 +13,7 @@ const acme = (calcom: Record<string, unknown>) => ({
   companies: [{ id: 'acme', apiTokenSha256: [digest], calcom: { teamId: 42, ...calcom } }],
 });
 
-describe('configuration (SPEC §11)', () => {
+describe('configuration', () => {
   it('without CALSYNC_CONFIG runs a demo company on the embedded store in ./data with the defaults', () => {
     const config = loadConfig({}, fileWith({}))._unsafeUnwrap();
     expect(config).toMatchObject({
@@ -25,6 +25,30 @@ describe('configuration (SPEC §11)', () => {
       reconciliation: { intervalMinutes: 30, missesBeforeOrphan: 3, maxMissingShare: 0.5 },
     });
     expect(config.demo).not.toBeNull();
+  });
+
+  it('bounds every wait by default: HTTP, store, readiness and Cal.com rate-limit resets', () => {
+    const config = loadConfig({}, fileWith({}))._unsafeUnwrap();
+    expect(config.http).toMatchObject({
+      connectionTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 5_000,
+      rateLimit: { perIpPerMinute: 1200, perTokenPerMinute: 600, failedAuthPerIpPerMinute: 30 },
+      trustProxy: false,
+    });
+    expect(config.store.timeouts).toMatchObject({ connectTimeoutMs: 5_000, statementTimeoutMs: 10_000 });
+    expect(config.readiness).toMatchObject({ maxLagEvents: 1000, graceMs: 10_000, probeTimeoutMs: 1_000 });
+    expect(config.sync.maxRateLimitResetMs).toBe(900_000);
+  });
+
+  it('refuses a headers timeout longer than the request timeout it is part of', () => {
+    const file = {
+      ...acme({ apiKey: 'k', webhookSecret: 's' }),
+      http: { requestTimeoutMs: 5_000, headersTimeoutMs: 6_000 },
+    };
+    const error = loadConfig(withConfig, fileWith(file))._unsafeUnwrapErr();
+    expect(error.problems).toEqual([expect.stringMatching(/^http\.headersTimeoutMs: /)]);
   });
 
   it('reads secrets written as env:NAME from the environment', () => {

@@ -29,6 +29,11 @@ export const fileConfigSchema = z.strictObject({
       maxDelayMs: z.number().int().min(1).default(300_000),
       /** Cal.com's per-key budget; the client-side limiter keeps under it. */
       rateLimitPerMinute: z.number().int().min(1).default(120),
+      /**
+       * The longest wait calsync accepts from Cal.com's `X-RateLimit-Reset`; a longer one is
+       * capped to this and reported. Limits table: docs/limits.md.
+       */
+      maxRateLimitResetMs: z.number().int().min(1000).max(86_400_000).default(900_000),
     })
     .prefault({}),
   reconciliation: z
@@ -36,6 +41,66 @@ export const fileConfigSchema = z.strictObject({
       intervalMinutes: z.number().min(0).default(30),
       missesBeforeOrphan: z.number().int().min(1).default(3),
       maxMissingShare: z.number().min(0).max(1).default(0.5),
+    })
+    .prefault({}),
+  /** HTTP timeouts and rate limits (docs/limits.md). */
+  http: z
+    .strictObject({
+      /** Idle socket before a request starts (Fastify `connectionTimeout`). */
+      connectionTimeoutMs: z.number().int().min(100).default(10_000),
+      /** Whole request, headers and body, from its first byte (Node `requestTimeout`). */
+      requestTimeoutMs: z.number().int().min(100).default(30_000),
+      /** The request's headers (Node `headersTimeout`); at most `requestTimeoutMs`. */
+      headersTimeoutMs: z.number().int().min(100).default(10_000),
+      /** An idle keep-alive connection between requests. */
+      keepAliveTimeoutMs: z.number().int().min(100).default(5_000),
+      rateLimit: z
+        .strictObject({
+          /** Requests per minute per client address, on every route. */
+          perIpPerMinute: z.number().int().min(1).default(1200),
+          /** Requests per minute per valid bearer token on /v1. */
+          perTokenPerMinute: z.number().int().min(1).default(600),
+          /** Failed sign-ins (missing or unknown token) per minute per client address. */
+          failedAuthPerIpPerMinute: z.number().int().min(1).default(30),
+        })
+        .prefault({}),
+      /**
+       * Fastify's `trustProxy`: false (default) uses the socket's address; behind a reverse
+       * proxy give the proxy's addresses (or a hop count) so limits apply to real clients.
+       */
+      trustProxy: z
+        .union([z.boolean(), z.number().int().min(1), z.string().min(1), z.array(z.string().min(1))])
+        .default(false),
+    })
+    .refine((http) => http.headersTimeoutMs <= http.requestTimeoutMs, {
+      message: 'headersTimeoutMs must not exceed requestTimeoutMs',
+      path: ['headersTimeoutMs'],
+    })
+    .prefault({}),
+  /** Bounds on every wait for the store (docs/limits.md). */
+  store: z
+    .strictObject({
+      /** Opening a PostgreSQL connection. */
+      connectTimeoutMs: z.number().int().min(100).default(5_000),
+      /** One SQL statement on the server (`statement_timeout`). */
+      statementTimeoutMs: z.number().int().min(100).default(10_000),
+      /** One query as seen by the client, network included (`query_timeout`). */
+      queryTimeoutMs: z.number().int().min(100).default(15_000),
+      /** A transaction left idle (`idle_in_transaction_session_timeout`). */
+      idleInTransactionTimeoutMs: z.number().int().min(100).default(10_000),
+      /** Connections in the PostgreSQL pool. */
+      poolSize: z.number().int().min(2).max(100).default(10),
+    })
+    .prefault({}),
+  /** When `/health/ready` says ready (docs/operations.md). */
+  readiness: z
+    .strictObject({
+      /** Events a subscription may be behind the store's head and still count as caught up. */
+      maxLagEvents: z.number().int().min(0).default(1000),
+      /** How long a subscription may stay beyond `maxLagEvents` before readiness fails. */
+      graceMs: z.number().int().min(0).default(10_000),
+      /** The probe answers within this time whatever the store does. */
+      probeTimeoutMs: z.number().int().min(100).max(10_000).default(1_000),
     })
     .prefault({}),
 });

@@ -20,10 +20,18 @@ export interface AppConfig {
   port: number;
   host: string;
   logLevel: EnvConfig['LOG_LEVEL'];
-  store: { eventstoreUrl?: string; databaseUrl?: string; databaseSchema?: string; dataDir: string };
+  store: {
+    eventstoreUrl?: string;
+    databaseUrl?: string;
+    databaseSchema?: string;
+    dataDir: string;
+    timeouts: FileConfig['store'];
+  };
   companies: CompanyConfig[];
   sync: FileConfig['sync'];
   reconciliation: FileConfig['reconciliation'];
+  http: FileConfig['http'];
+  readiness: FileConfig['readiness'];
   /** Set when no CALSYNC_CONFIG was given: a demo company on the bundled Cal.com simulator. */
   demo: { token: string; apiKey: string; webhookSecret: string; teamId: number } | null;
 }
@@ -76,7 +84,7 @@ function resolveSecret(value: string, key: string, env: NodeJS.ProcessEnv, probl
   return resolved ?? '';
 }
 
-/** Reads and validates the whole configuration (SPEC §11). Never throws for bad input. */
+/** Reads and validates the whole configuration (docs/operations.md, "Configuration"). Never throws for bad input. */
 export function loadConfig(
   env: NodeJS.ProcessEnv,
   readFile: (path: string) => string,
@@ -84,7 +92,7 @@ export function loadConfig(
   const parsedEnv = envSchema.safeParse(env);
   if (!parsedEnv.success) return err(failure(problemsOf('', parsedEnv.error), 'environment'));
   const vars = parsedEnv.data;
-  const base = {
+  const base = (file: FileConfig) => ({
     port: vars.PORT,
     host: vars.HOST,
     logLevel: vars.LOG_LEVEL,
@@ -93,17 +101,20 @@ export function loadConfig(
       databaseUrl: vars.DATABASE_URL,
       databaseSchema: vars.DATABASE_SCHEMA,
       dataDir: vars.DATA_DIR,
+      timeouts: file.store,
     },
-  };
+    sync: file.sync,
+    reconciliation: file.reconciliation,
+    http: file.http,
+    readiness: file.readiness,
+  });
   if (!vars.CALSYNC_CONFIG) {
     const file = fileConfigSchema.parse({
       companies: [{ id: DEMO.companyId, apiTokenSha256: [sha256Hex(DEMO.token)] }],
     });
     return ok({
-      ...base,
+      ...base(file),
       companies: [{ id: DEMO.companyId, apiTokenSha256: [sha256Hex(DEMO.token)], calcom: null }],
-      sync: file.sync,
-      reconciliation: file.reconciliation,
       demo: {
         token: DEMO.token,
         apiKey: DEMO.apiKey,
@@ -150,10 +161,8 @@ export function loadConfig(
   });
   if (problems.length > 0) return err(failure(problems, source));
   return ok({
-    ...base,
+    ...base(parsed.data),
     companies,
-    sync: parsed.data.sync,
-    reconciliation: parsed.data.reconciliation,
     demo: null,
   });
 }
