@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { CalcomDirectory } from './calcom/calcom-directory.js';
 import type { AppConfig } from './config/load-config.js';
+import { ReadinessProbe } from './health/readiness-probe.js';
 import { buildHttpApp, type RateLimits } from './http/app.js';
 import type { Readiness } from './http/routes/health-routes.js';
 import { Reconciler } from './reconciliation/reconciler.js';
@@ -48,12 +49,11 @@ export class Calsync {
   readonly newId: () => string;
   readonly random: () => number;
   private subscription: Subscription | undefined;
-  /** Position the restored snapshot includes; the projection's position until it handles an event. */
-  private restoredPosition: string | undefined;
   private handledSinceSnapshot = 0;
   private snapshotting: Promise<void> | undefined;
   private snapshotTimer: NodeJS.Timeout | undefined;
   private app: FastifyInstance | undefined;
+  private readonly readinessProbe: ReadinessProbe;
 
   constructor(private readonly options: CalsyncOptions) {
     this.store = options.store;
@@ -99,6 +99,15 @@ export class Calsync {
       newId: this.newId,
       logger: this.logger.child({ component: 'reconciliation' }),
     });
+    this.readinessProbe = new ReadinessProbe(
+      this.store,
+      () => [
+        { name: 'status-projection', caughtUp: () => this.subscription?.caughtUp() ?? Promise.resolve() },
+        { name: 'sync-process-manager', caughtUp: () => this.sync.caughtUp() },
+      ],
+      config.readiness,
+      () => this.clock().getTime(),
+    );
   }
 
   get config(): AppConfig {
@@ -108,10 +117,7 @@ export class Calsync {
   /** Catches the read model up with the store, then starts the HTTP shell (not listening yet). */
   async start(): Promise<FastifyInstance> {
     const snapshot = await loadStatusSnapshot(this.store);
-    if (snapshot) {
-      this.readModel.restore(snapshot.states);
-      this.restoredPosition = snapshot.position;
-    }
+    if (snapshot) this.readModel.restore(snapshot.states);
     this.subscription = this.store.subscribe({
       streamPrefixes: ['service-'],
       ...(snapshot ? { after: snapshot.position } : {}),
@@ -140,6 +146,7 @@ export class Calsync {
     await this.app.ready();
     // Workers start once the read model is caught up: its states are what they scan.
     await this.sync.start();
+    this.readinessProbe.markCaughtUp();
     this.reconciler.start();
     return this.app;
   }
@@ -149,33 +156,9 @@ export class Calsync {
     return this.app;
   }
 
-  async readiness(): Promise<Readiness> {
-    const reachable = await this.store.ping().catch(() => false);
-    const positions = [
-      { name: 'status-projection', after: this.subscription?.lastPosition ?? this.restoredPosition },
-      { name: 'sync-process-manager', after: this.sync.position() },
-    ];
-    const subscriptions = await Promise.all(
-      positions.map(async ({ name, after }) => {
-        const lag = reachable ? await this.lagAfter(after) : 0;
-        return { name, caughtUp: reachable && lag === 0, lag };
-      }),
-    );
-    return {
-      ready: reachable && subscriptions.every((entry) => entry.caughtUp),
-      store: { engine: this.store.engine, reachable },
-      subscriptions,
-    };
-  }
-
-  /** Number of stored service events after a position (capped at 1000): a subscription's lag. */
-  private async lagAfter(position: string | undefined): Promise<number> {
-    const pending = await this.store.readAll({
-      ...(position ? { after: position } : {}),
-      streamPrefixes: ['service-'],
-      maxCount: 1000,
-    });
-    return pending.length;
+  /** Readiness within `readiness.probeTimeoutMs`, computed without scanning (docs/operations.md). */
+  readiness(): Promise<Readiness> {
+    return this.readinessProbe.probe();
   }
 
   /** Stops in order: HTTP (no new commands), workers (drain in-flight syncs), projection. */

@@ -38,7 +38,7 @@ describe('configuration', () => {
       trustProxy: false,
     });
     expect(config.store.timeouts).toMatchObject({ connectTimeoutMs: 5_000, statementTimeoutMs: 10_000 });
-    expect(config.readiness).toMatchObject({ maxLagEvents: 1000, graceMs: 10_000, probeTimeoutMs: 1_000 });
+    expect(config.readiness).toEqual({ graceMs: 10_000, probeTimeoutMs: 1_000 });
     expect(config.sync.maxRateLimitResetMs).toBe(900_000);
   });
 

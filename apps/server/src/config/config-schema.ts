@@ -95,9 +95,10 @@ export const fileConfigSchema = z.strictObject({
   /** When `/health/ready` says ready (docs/operations.md). */
   readiness: z
     .strictObject({
-      /** Events a subscription may be behind the store's head and still count as caught up. */
-      maxLagEvents: z.number().int().min(0).default(1000),
-      /** How long a subscription may stay beyond `maxLagEvents` before readiness fails. */
+      /**
+       * How long a subscription may go without catching up with the store's head before
+       * readiness fails (a burst of edits is not an outage).
+       */
       graceMs: z.number().int().min(0).default(10_000),
       /** The probe answers within this time whatever the store does. */
       probeTimeoutMs: z.number().int().min(100).max(10_000).default(1_000),

@@ -45,8 +45,6 @@ export class SyncProcessManager {
   private readonly newId: () => string;
   private readonly pusher: ServicePusher;
   private subscription: Subscription | undefined;
-  /** The checkpoint the subscription started after (its position until it handles an event). */
-  private startPosition: string | undefined;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
 
   constructor(private readonly deps: SyncProcessManagerDeps) {
@@ -85,7 +83,6 @@ export class SyncProcessManager {
       this.scheduler.poke(state.serviceId);
     }
     this.logger.info({ pending }, 'sync process manager started');
-    this.startPosition = await this.deps.store.checkpoints.load(SYNC_CHECKPOINT);
     this.subscription = this.deps.store.subscribe({
       checkpointName: SYNC_CHECKPOINT,
       streamPrefixes: [SERVICE_STREAM_PREFIX, TEAM_STREAM_PREFIX],
@@ -138,9 +135,9 @@ export class SyncProcessManager {
     }
   }
 
-  /** Position of the last event the process manager has handled (for readiness: its lag). */
-  position(): string | undefined {
-    return this.subscription?.lastPosition ?? this.startPosition;
+  /** Resolves once the process manager has seen every event committed before the call (readiness). */
+  caughtUp(): Promise<void> {
+    return this.subscription?.caughtUp() ?? Promise.resolve();
   }
 
   /** What every status of the team's services must say (pass it to statusView). */

@@ -5,10 +5,14 @@ import { z } from 'zod';
 export interface Readiness {
   ready: boolean;
   store: { engine: string; reachable: boolean };
-  subscriptions: Array<{ name: string; caughtUp: boolean; lag: number }>;
+  /**
+   * `behindMs`: how long the subscription has not been known to be caught up (0 when it caught
+   * up during this probe). `error`: set when it stopped after a failure.
+   */
+  subscriptions: Array<{ name: string; caughtUp: boolean; behindMs: number; error?: string }>;
 }
 
-/** Liveness (the process answers) and readiness (store reachable, projections caught up). */
+/** Liveness (the process answers) and readiness (store answers, subscriptions not behind; docs/operations.md). */
 export async function healthRoutes(app: FastifyInstance, readiness: () => Promise<Readiness>): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   routes.get('/health/live', {
@@ -23,13 +27,22 @@ export async function healthRoutes(app: FastifyInstance, readiness: () => Promis
   const readinessSchema = z.object({
     ready: z.boolean(),
     store: z.object({ engine: z.string(), reachable: z.boolean() }),
-    subscriptions: z.array(z.object({ name: z.string(), caughtUp: z.boolean(), lag: z.number().int() })),
+    subscriptions: z.array(
+      z.object({
+        name: z.string(),
+        caughtUp: z.boolean(),
+        behindMs: z.number().int().min(0),
+        error: z.string().optional(),
+      }),
+    ),
   });
   routes.get('/health/ready', {
     schema: {
       tags: ['health'],
       security: [],
-      summary: 'Readiness: the store is reachable and every subscription is caught up',
+      summary: 'Readiness: the store answers and no subscription is behind for longer than the grace period',
+      description:
+        'Answers within `readiness.probeTimeoutMs` (default 1 s) whatever the store does: 200 when ready, 503 otherwise. See docs/operations.md.',
       response: { 200: readinessSchema, 503: readinessSchema },
     },
     handler: async (_request, reply) => {
