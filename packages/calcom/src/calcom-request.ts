@@ -3,6 +3,7 @@ import { errorMessageFromBody, successEnvelopeSchema } from './api-envelope.js';
 import { type CalcomError, calcomFailure, failureKindForStatus } from './calcom-failure.js';
 import { retryAfterFromHeaders } from './rate-limit-headers.js';
 import type { RateLimiter } from './rate-limiter.js';
+import { parseStorableJson } from './storable-answer.js';
 
 /** Sent on every call: harmless on team routes, required on user routes (API.md §1). */
 export const CALCOM_API_VERSION = '2024-06-14';
@@ -40,17 +41,19 @@ function describeNetworkError(error: unknown): string {
   return `network error: ${error.message}`;
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function interpret(response: Response, text: string): Result<CalcomAnswer, CalcomError> {
-  const body = parseJson(text);
   const { status } = response;
+  // Text Cal.com holds is made storable before any schema reads it (docs/limits.md).
+  const parsed = parseStorableJson(text);
+  if (parsed.isErr() && parsed.error !== 'not_json')
+    return err(
+      calcomFailure(
+        'transient',
+        `Cal.com answered ${status} with more than ${parsed.error.maxNodes} values`,
+        status,
+      ),
+    );
+  const body = parsed.isOk() ? parsed.value : undefined;
   if (status >= 200 && status < 300) {
     const envelope = successEnvelopeSchema.safeParse(body);
     if (envelope.success) return ok({ status, data: envelope.data.data });

@@ -50,6 +50,12 @@ export {
   rateLimiterFor,
 } from './rate-limiter.js';
 export {
+  type AnswerTooLarge,
+  MAX_ANSWER_NODES,
+  makeStorable,
+  parseStorableJson,
+} from './storable-answer.js';
+export {
   type BookingPayload,
   bookingPayloadSchema,
   classifyWebhookDelivery,

@@ -1,6 +1,7 @@
 import { err, ok, type Result } from 'neverthrow';
 import { z } from 'zod';
 import { type CalcomEventType, eventTypeSchema } from './event-type-schema.js';
+import { makeStorable } from './storable-answer.js';
 
 /** `{triggerEvent, createdAt, payload}`, the body of every Cal.com webhook delivery (API.md §6.3). */
 export const webhookEnvelopeSchema = z.looseObject({
@@ -63,7 +64,11 @@ const eventTypeTriggers: Record<string, 'eventTypeUpdated' | 'eventTypeCreated' 
 
 /** Classifies an already-parsed delivery body. A valid envelope with an unhandled trigger is `other`. */
 export function classifyWebhookDelivery(body: unknown): Result<WebhookDelivery, WebhookDeliveryError> {
-  const envelope = webhookEnvelopeSchema.safeParse(body);
+  // Every text of the delivery is made storable before any schema reads it (docs/limits.md).
+  const storable = makeStorable(body);
+  if (storable.isErr())
+    return err(malformed('invalid_shape', `the delivery holds more than ${storable.error.maxNodes} values`));
+  const envelope = webhookEnvelopeSchema.safeParse(storable.value);
   if (!envelope.success) return err(malformed('invalid_shape', issues(envelope.error)));
   const { triggerEvent, createdAt, payload } = envelope.data;
   const base = { triggerEvent, createdAt };
