@@ -112,7 +112,18 @@ export async function performRun(deps: RunDeps, ticket: RunTicket): Promise<RunE
   let appended = 0;
   if (mode === 'apply') {
     for (const command of plan.commands) {
-      const outcome = await deps.commands.execute(command);
+      let outcome: Awaited<ReturnType<ServiceCommandBus['execute']>>;
+      try {
+        outcome = await deps.commands.execute(command);
+      } catch (cause) {
+        // A bug on one service's command (an odd value Cal.com holds) must not cost the other
+        // services their findings: the finding stays recorded below, the next run compares again.
+        deps.logger.error(
+          { err: cause, runId, serviceId: command.serviceId, command: command.type },
+          'reconciliation finding not applied: the command failed on this service',
+        );
+        continue;
+      }
       if (outcome.isOk()) {
         appended += outcome.value.events.length;
         continue;
