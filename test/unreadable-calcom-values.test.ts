@@ -1,5 +1,10 @@
-import type { ServiceView } from '@calsync/domain';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import type { ServiceState, ServiceView } from '@calsync/domain';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../apps/server/src/logger.js';
+import { Reconciler } from '../apps/server/src/reconciliation/reconciler.js';
+import type { ServiceCommandBus } from '../apps/server/src/services/service-command-bus.js';
+import { ACME, ADMIN, ReconciliationWorld } from './reconciliation-fixture.js';
 import { expectStatus } from './support/api-client.js';
 import { CalsyncHarness } from './support/calsync-harness.js';
 import { serviceBody } from './support/service-bodies.js';
@@ -142,3 +147,47 @@ for (const engine of storeEngines()) {
     },
   );
 }
+
+describe('one service that fails to be processed does not cost a reconciliation run the others', () => {
+  let world: ReconciliationWorld;
+  afterEach(() => world.close());
+
+  it('a command that fails on one service is skipped; the run completes and every other divergence is recorded', async () => {
+    world = await ReconciliationWorld.start();
+    const [failing, healthy] = (await world.linkedServices(2)) as [ServiceState, ServiceState];
+    for (const service of [failing, healthy])
+      world.simulator.control.uiEditEventType(ACME.teamId, service.link?.eventTypeId ?? 0, {
+        title: withNul,
+      });
+    // The real command bus, except that processing the first service fails as a bug would.
+    const commands = {
+      execute: async (...args: Parameters<ServiceCommandBus['execute']>) => {
+        if (args[0].serviceId === failing.serviceId) throw new Error('unexpected value on this service');
+        return world.commands.execute(...args);
+      },
+    } as unknown as ServiceCommandBus;
+    const reconciler = new Reconciler({
+      store: world.store,
+      readModel: world.readModel,
+      commands,
+      directory: world.directory,
+      settings: { intervalMinutes: 0, missesBeforeOrphan: 3, maxMissingShare: 0.5 },
+      clock: () => new Date(),
+      newId: randomUUID,
+      logger: createLogger('silent'),
+    });
+
+    const started = (await reconciler.run(ACME.id, 'apply', ADMIN))._unsafeUnwrap();
+    const run = await reconciler.waitForRun(started.runId);
+
+    expect(run?.state).toBe('completed');
+    const diverged = run?.findings?.filter((finding) => finding.kind === 'diverged') ?? [];
+    expect(diverged.map((finding) => 'serviceId' in finding && finding.serviceId).sort()).toEqual(
+      [failing.serviceId, healthy.serviceId].sort(),
+    );
+    expect(world.service(healthy.serviceId).divergence?.fields).toContainEqual(
+      expect.objectContaining({ field: 'name', calcom: shownNul }),
+    );
+    expect(world.service(failing.serviceId).divergence).toBeNull();
+  });
+});
