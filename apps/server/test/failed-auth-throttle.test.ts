@@ -78,6 +78,18 @@ describe('failed sign-ins are throttled per client address', () => {
     expect((await list(app, 'wrong')).statusCode).toBe(401);
   });
 
+  it('answers 429 RATE_LIMITED with Retry-After once a valid token spends its own budget', async () => {
+    const started = await startCalsyncUnderTest({ http: { rateLimit: { perTokenPerMinute: 2 } } });
+    calsync = started.calsync;
+    const statuses = [];
+    for (let call = 0; call < 2; call++) statuses.push((await list(started.app, tokens.acme)).statusCode);
+    const limited = await list(started.app, tokens.acme);
+    expect(statuses).toEqual([200, 200]);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json<Envelope>().error.code).toBe('RATE_LIMITED');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
   it('gives unknown tokens no rate budget of their own: they share the address’s', async () => {
     const started = await startCalsyncUnderTest({
       http: { rateLimit: { perIpPerMinute: 5, perTokenPerMinute: 100, failedAuthPerIpPerMinute: 1000 } },

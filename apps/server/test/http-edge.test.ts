@@ -129,6 +129,17 @@ describe('HTTP edges: every answer that is not 2xx has the contract’s error sh
     expectEnvelope(response.json(), 'INVALID_JSON');
   });
 
+  it('answers a body that tries prototype poisoning with 400 INVALID_JSON', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/services',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      payload: '{"__proto__":{"admin":true},"name":"x"}',
+    });
+    expect(response.statusCode).toBe(400);
+    expectEnvelope(response.json(), 'INVALID_JSON');
+  });
+
   it('refuses a NUL character in a body field with 400 VALIDATION_FAILED naming the field', async () => {
     const response = await app.inject({
       method: 'POST',

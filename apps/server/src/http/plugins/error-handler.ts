@@ -14,7 +14,7 @@ export function isClientAbort(
 ) {
   if (error.code !== undefined && clientGoneCodes.has(error.code)) return true;
   if (error.message === 'aborted' || error.message === 'premature close') return true;
-  return request !== undefined && request.raw.destroyed && request.raw.readableAborted;
+  return Boolean(request?.raw.destroyed && request.raw.readableAborted);
 }
 
 /** Fastify's own errors, by their code, with stable codes and messages a person can act on. */
@@ -107,14 +107,16 @@ export function createErrorHandler(bodyLimit: number) {
       request.log.info({ code: error.code }, 'the client aborted the request');
       return reply.status(400).send(errorEnvelope('BAD_REQUEST', 'The request was aborted by the client.'));
     }
-    if (isResponseSerializationError(error))
-      request.log.error({ err: error, cause: error.cause }, 'response did not match its schema');
-    else request.log.error({ err: error }, 'unhandled error');
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      // A framework refusal this handler has no code for yet: the client's fault, not ours.
+      request.log.warn({ err: error }, 'request refused by the framework');
       return reply
         .status(error.statusCode)
         .send(errorEnvelope('BAD_REQUEST', 'The request cannot be handled. Check it against GET /docs.'));
     }
+    if (isResponseSerializationError(error))
+      request.log.error({ err: error, cause: error.cause }, 'response did not match its schema');
+    else request.log.error({ err: error }, 'unhandled error');
     return reply
       .status(500)
       .send(
