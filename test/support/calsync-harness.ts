@@ -24,6 +24,8 @@ export interface HarnessOptions {
   logDestination?: StartServerOptions['logDestination'];
   /** The `sync` section of the configuration file (SPEC §11). */
   sync?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** The `http` section of the configuration file: timeouts and rate limits (docs/limits.md). */
+  http?: Record<string, unknown>;
 }
 
 /** The two spellings relays use for an event-type change (SPEC §7); Cal.com itself sends neither. */
@@ -193,6 +195,7 @@ function configFile(tenants: readonly Tenant[], simulator: CalcomSimulator, opti
       },
     })),
     ...(options.sync ? { sync: options.sync } : {}),
+    ...(options.http ? { http: options.http } : {}),
     // No periodic run: reconciliation happens when a test asks for it.
     reconciliation: { intervalMinutes: 0 },
   };

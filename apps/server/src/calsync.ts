@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { CalcomDirectory } from './calcom/calcom-directory.js';
 import type { AppConfig } from './config/load-config.js';
 import { ReadinessProbe } from './health/readiness-probe.js';
-import { buildHttpApp, type RateLimits } from './http/app.js';
+import { buildHttpApp } from './http/app.js';
 import type { Readiness } from './http/routes/health-routes.js';
 import { Reconciler } from './reconciliation/reconciler.js';
 import { reconciliationRoutes } from './reconciliation/reconciliation-routes.js';
@@ -28,7 +28,6 @@ export interface CalsyncOptions {
   newId?: () => string;
   random?: () => number;
   directory?: CalcomDirectory;
-  rateLimits?: RateLimits;
 }
 
 /**
@@ -141,7 +140,7 @@ export class Calsync {
       webhooks: this.webhooks,
       readiness: () => this.readiness(),
       extraRoutes: [reconciliationRoutes(this.reconciler, this.services, this.newId)],
-      ...(this.options.rateLimits ? { rateLimits: this.options.rateLimits } : {}),
+      http: this.config.http,
     });
     await this.app.ready();
     // Workers start once the read model is caught up: its states are what they scan.

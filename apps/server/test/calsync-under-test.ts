@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { errAsync } from 'neverthrow';
 import pino from 'pino';
 import { Calsync } from '../src/calsync.js';
+import type { AppConfig } from '../src/config/load-config.js';
 import { loadConfig, sha256Hex } from '../src/config/load-config.js';
-import type { RateLimits } from '../src/http/app.js';
 
 /** Bearer tokens: acme (team 42) and beta (team 43) have Cal.com; gamma has none configured. */
 export const tokens = { acme: 'acme-token', beta: 'beta-token', gamma: 'gamma-token' } as const;
@@ -46,7 +46,14 @@ export function switchableStore(inner: EventStore = createInMemoryEventStore()):
  * the unit level of the HTTP layer (the end-to-end tests in test/ use the real server).
  */
 export async function startCalsyncUnderTest(
-  options: { store?: EventStore; rateLimits?: RateLimits } = {},
+  options: {
+    store?: EventStore;
+    /** The configuration file's `http` section (timeouts, rate limits). */
+    http?: Partial<Omit<AppConfig['http'], 'rateLimit'>> & {
+      rateLimit?: Partial<AppConfig['http']['rateLimit']>;
+    };
+    logger?: pino.Logger;
+  } = {},
 ): Promise<{ calsync: Calsync; app: FastifyInstance; store: EventStore }> {
   const company = (id: string, token: string, teamId: number) => ({
     id,
@@ -61,14 +68,14 @@ export async function startCalsyncUnderTest(
         { id: 'gamma', apiTokenSha256: [sha256Hex(tokens.gamma)] },
       ],
       reconciliation: { intervalMinutes: 0 },
+      ...(options.http ? { http: options.http } : {}),
     }),
   )._unsafeUnwrap();
   const store = options.store ?? createInMemoryEventStore();
   const calsync = new Calsync({
     config,
     store,
-    logger: pino({ level: 'silent' }),
-    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    logger: options.logger ?? pino({ level: 'silent' }),
   });
   return { calsync, app: await calsync.start(), store };
 }

@@ -79,7 +79,9 @@ describe('HTTP failures', () => {
   });
 
   it('answers 429 RATE_LIMITED once a token spends its budget, leaving other companies’ tokens alone', async () => {
-    const started = await startCalsyncUnderTest({ rateLimits: { perIp: 100, perToken: 3 } });
+    const started = await startCalsyncUnderTest({
+      http: { rateLimit: { perIpPerMinute: 100, perTokenPerMinute: 3 } },
+    });
     calsync = started.calsync;
     const list = (token: string) =>
       started.app.inject({ method: 'GET', url: '/v1/services', headers: bearer(token) });
@@ -97,7 +99,9 @@ describe('HTTP failures', () => {
   });
 
   it('rate-limits requests without a token per client address, the 404 handler included', async () => {
-    const started = await startCalsyncUnderTest({ rateLimits: { perIp: 2, perToken: 100 } });
+    const started = await startCalsyncUnderTest({
+      http: { rateLimit: { perIpPerMinute: 2, perTokenPerMinute: 100 } },
+    });
     calsync = started.calsync;
     const probe = () => started.app.inject({ method: 'GET', url: '/no/such/route' });
 

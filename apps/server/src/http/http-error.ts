@@ -1,18 +1,9 @@
-/** An error with a stable code that the error handler turns into the envelope of SPEC §9. */
-export class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
-
-/** The HTTP status of each stable code an application error can carry. */
-const statusOfCode: Record<string, number> = {
+/**
+ * Every stable error code calsync answers with, and its HTTP status (docs/http-contract.md).
+ * The table is checked to be exhaustive: a new code does not compile until it has a status.
+ */
+export const statusOfCode = {
+  // Application errors (the use cases' error values).
   SERVICE_NOT_FOUND: 404,
   RUN_NOT_FOUND: 404,
   CANDIDATE_NOT_FOUND: 404,
@@ -35,9 +26,56 @@ const statusOfCode: Record<string, number> = {
   WEBHOOK_MALFORMED: 400,
   STORE_UNAVAILABLE: 503,
   CALCOM_UNAVAILABLE: 503,
-};
+  // The HTTP shell's own answers.
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  BAD_REQUEST: 400,
+  MALFORMED_REQUEST: 400,
+  BAD_URL: 400,
+  INVALID_JSON: 400,
+  REQUEST_TIMEOUT: 408,
+  PAYLOAD_TOO_LARGE: 413,
+  URI_TOO_LONG: 414,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  HEADERS_TOO_LARGE: 431,
+  RATE_LIMITED: 429,
+  TOO_MANY_FAILED_AUTH: 429,
+  INTERNAL: 500,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof statusOfCode;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(statusOfCode, code);
+}
+
+/** An error with a stable code that the error handler turns into the contract's envelope. */
+export class HttpError extends Error {
+  readonly statusCode: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    /** Headers the answer carries, such as Retry-After. */
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+    this.statusCode = statusOfCode[code];
+  }
+}
+
+/** The contract's error body: `{"error":{"code","message","details"?}}`. */
+export interface ErrorEnvelope {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+export function errorEnvelope(code: ErrorCode, message: string, details?: unknown): ErrorEnvelope {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}
 
 /** Maps an application error value ({code, message, details?}) to an HttpError. */
-export function toHttpError(error: { code: string; message: string; details?: unknown }): HttpError {
-  return new HttpError(statusOfCode[error.code] ?? 500, error.code, error.message, error.details);
+export function toHttpError(error: { code: ErrorCode; message: string; details?: unknown }): HttpError {
+  return new HttpError(error.code, error.message, error.details);
 }

@@ -3,19 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Result } from 'neverthrow';
 import { z } from 'zod';
-import { HttpError, toHttpError } from '../http/http-error.js';
+import { type ErrorCode, toHttpError } from '../http/http-error.js';
 import { callerOf } from '../http/plugins/authentication.js';
 import { errorResponses, serviceViewSchema } from '../http/schemas/http-schemas.js';
 import type { Reconciler } from './reconciler.js';
 import { importCandidateSchema, runStartedSchema, runViewSchema, startRunBodySchema } from './run-schemas.js';
 
-/** Codes of this module the shared status table may not know yet. */
-const statusOfOwnCode: Record<string, number> = { SLUG_CONFLICT: 409 };
-
-function unwrap<T>(result: Result<T, { code: string; message: string; details?: unknown }>): T {
+function unwrap<T>(result: Result<T, { code: ErrorCode; message: string; details?: unknown }>): T {
   if (result.isOk()) return result.value;
-  const status = statusOfOwnCode[result.error.code];
-  if (status) throw new HttpError(status, result.error.code, result.error.message, result.error.details);
   throw toHttpError(result.error);
 }
 

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CompanyConfig } from '../../config/load-config.js';
 import type { Caller } from '../../services/service-application.js';
 import { HttpError } from '../http-error.js';
+import type { FailedAuthThrottle } from './failed-auth-throttle.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,29 +19,47 @@ export function bearerDigest(request: FastifyRequest): string | undefined {
   return token ? createHash('sha256').update(token).digest('hex') : undefined;
 }
 
+/** The company of each configured token digest. */
+export function companiesByDigest(companies: readonly CompanyConfig[]): ReadonlyMap<string, string> {
+  const companyOfDigest = new Map<string, string>();
+  for (const company of companies)
+    for (const digest of company.apiTokenSha256) companyOfDigest.set(digest, company.id);
+  return companyOfDigest;
+}
+
 /**
  * Bearer authentication against the SHA-256 digests of the configuration: the token names
  * one company, and everything the request does is scoped to it. The actor id is a short
  * prefix of the digest, so the audit trail can tell tokens apart without revealing them.
+ * Failed attempts are throttled per client address before the lookup.
  */
-export function createAuthenticator(companies: readonly CompanyConfig[]) {
-  const companyOfDigest = new Map<string, string>();
-  for (const company of companies)
-    for (const digest of company.apiTokenSha256) companyOfDigest.set(digest, company.id);
-
+export function createAuthenticator(
+  companyOfDigest: ReadonlyMap<string, string>,
+  throttle: FailedAuthThrottle,
+) {
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const blockedMs = throttle.blockedFor(request.ip);
+    if (blockedMs > 0) {
+      const seconds = Math.ceil(blockedMs / 1000);
+      throw new HttpError(
+        'TOO_MANY_FAILED_AUTH',
+        `Too many requests without a valid bearer token came from your address. Retry after ${seconds} s with a token configured for your company.`,
+        undefined,
+        { 'retry-after': String(seconds) },
+      );
+    }
     const digest = bearerDigest(request);
     if (!digest) {
+      throttle.recordFailure(request.ip);
       throw new HttpError(
-        401,
         'UNAUTHORIZED',
         'This request carries no bearer token. Send Authorization: Bearer <token> with a token configured for your company.',
       );
     }
     const companyId = companyOfDigest.get(digest);
     if (!companyId) {
+      throttle.recordFailure(request.ip);
       throw new HttpError(
-        401,
         'UNAUTHORIZED',
         'The bearer token is not known. Check the token, or ask an operator to configure its SHA-256.',
       );
