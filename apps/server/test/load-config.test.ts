@@ -30,7 +30,7 @@ describe('configuration', () => {
   it('bounds every wait by default: HTTP, store, readiness and Cal.com rate-limit resets', () => {
     const config = loadConfig({}, fileWith({}))._unsafeUnwrap();
     expect(config.http).toMatchObject({
-      connectionTimeoutMs: 10_000,
+      connectionTimeoutMs: 60_000,
       requestTimeoutMs: 30_000,
       headersTimeoutMs: 10_000,
       keepAliveTimeoutMs: 5_000,

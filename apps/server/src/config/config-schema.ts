@@ -46,8 +46,12 @@ export const fileConfigSchema = z.strictObject({
   /** HTTP timeouts and rate limits (docs/limits.md). */
   http: z
     .strictObject({
-      /** Idle socket before a request starts (Fastify `connectionTimeout`). */
-      connectionTimeoutMs: z.number().int().min(100).default(10_000),
+      /**
+       * Socket inactivity (Fastify `connectionTimeout`). It also runs while a handler waits
+       * on the store, so it is at least `requestTimeoutMs`; a client that connects and sends
+       * nothing is cut earlier, by `headersTimeoutMs`.
+       */
+      connectionTimeoutMs: z.number().int().min(100).default(60_000),
       /** Whole request, headers and body, from its first byte (Node `requestTimeout`). */
       requestTimeoutMs: z.number().int().min(100).default(30_000),
       /** The request's headers (Node `headersTimeout`); at most `requestTimeoutMs`. */
@@ -75,6 +79,10 @@ export const fileConfigSchema = z.strictObject({
     .refine((http) => http.headersTimeoutMs <= http.requestTimeoutMs, {
       message: 'headersTimeoutMs must not exceed requestTimeoutMs',
       path: ['headersTimeoutMs'],
+    })
+    .refine((http) => http.connectionTimeoutMs >= http.requestTimeoutMs, {
+      message: 'connectionTimeoutMs must be at least requestTimeoutMs (it also runs while a request is handled)',
+      path: ['connectionTimeoutMs'],
     })
     .prefault({}),
   /** Bounds on every wait for the store (docs/limits.md). */
