@@ -14,3 +14,4 @@ export { DataFolderInUse } from './postgres/data-folder-lock.js';
 export { createPostgresEventStore, type PostgresEventStoreOptions } from './postgres/pg-event-store.js';
 export { createPgliteEventStore, type PgliteEventStoreOptions } from './postgres/pglite-event-store.js';
 export { compareSequence, compareSequencePositions } from './sequence-position.js';
+export { findUnstorableEvent, storeEventLimits } from './storable-event.js';

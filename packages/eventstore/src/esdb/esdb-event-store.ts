@@ -13,7 +13,7 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
-import { err, ok, ResultAsync } from 'neverthrow';
+import { err, errAsync, ok, ResultAsync } from 'neverthrow';
 import { z } from 'zod';
 import { storeUnavailable, wrongExpectedRevision } from '../errors.js';
 import { distinctById, type ValidNewEvent, validateNewEvents } from '../new-event.js';
@@ -72,7 +72,9 @@ class EsdbEventStore implements EventStore {
     events: NewEvent[],
     expectedRevision: ExpectedRevision,
   ): ResultAsync<AppendResult, AppendError> {
-    const incoming = distinctById(validateNewEvents(events));
+    const valid = validateNewEvents(streamName, events);
+    if (valid.isErr()) return errAsync(valid.error);
+    const incoming = distinctById(valid.value);
     return ResultAsync.fromPromise(this.#storedIds(streamName), (cause) =>
       storeUnavailable(`Reading stream ${streamName} before appending failed`, cause),
     ).andThen((stored) => {

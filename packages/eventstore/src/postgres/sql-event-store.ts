@@ -1,4 +1,4 @@
-import { err, ok, ResultAsync } from 'neverthrow';
+import { err, errAsync, ok, ResultAsync } from 'neverthrow';
 import { startCatchUpSubscription } from '../catch-up-subscription.js';
 import { storeUnavailable, wrongExpectedRevision } from '../errors.js';
 import { validateNewEvents } from '../new-event.js';
@@ -88,11 +88,13 @@ class SqlEventStore implements EventStore {
     events: NewEvent[],
     expectedRevision: ExpectedRevision,
   ): ResultAsync<AppendResult, AppendError> {
+    const valid = validateNewEvents(streamName, events);
+    if (valid.isErr()) return errAsync(valid.error);
     const append = {
       stream: streamName,
       expectedKind: expectedRevision.kind,
       expectedRevision: expectedRevision.kind === 'exact' ? expectedRevision.revision.toString() : null,
-      events: validateNewEvents(events),
+      events: valid.value,
     };
     return ResultAsync.fromPromise(this.#batcher.submit(append), (cause) =>
       storeUnavailable(`Appending to stream ${streamName} failed`, cause),
