@@ -1,6 +1,9 @@
 export {
   describeExpectedRevision,
+  engineFailed,
+  isConnectionError,
   isWrongExpectedRevision,
+  storeFailure,
   storeUnavailable,
   wrongExpectedRevision,
 } from './errors.js';

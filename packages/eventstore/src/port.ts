@@ -68,8 +68,23 @@ export interface WrongExpectedRevision {
   message: string;
 }
 
+/**
+ * The engine could not be reached or did not answer in time (a lost or refused connection,
+ * a timeout, a server shutting down or out of connections): trying again later may work.
+ * `message` is ours; the driver's error stays in `cause`, for logs only.
+ */
 export interface StoreUnavailable {
   code: 'EVENTSTORE.UNAVAILABLE';
+  message: string;
+  cause?: unknown;
+}
+
+/**
+ * The engine answered, but with an error of its own (a constraint, a bug, a full disk):
+ * trying again will not help. `message` is ours; the driver's error stays in `cause`.
+ */
+export interface EngineFailed {
+  code: 'EVENTSTORE.ENGINE_FAILED';
   message: string;
   cause?: unknown;
 }
@@ -91,7 +106,7 @@ export interface UnstorableEvent {
   message: string;
 }
 
-export type AppendError = WrongExpectedRevision | StoreUnavailable | UnstorableEvent;
+export type AppendError = WrongExpectedRevision | StoreUnavailable | EngineFailed | UnstorableEvent;
 
 export interface ReadStreamOptions {
   /** First revision to read (inclusive). Default 0n. */
