@@ -83,7 +83,14 @@ const unavailableMessages = [
 export const isConnectionError = (error: unknown): boolean => {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
-    const { code, type, message } = current as { code?: unknown; type?: unknown; message?: unknown };
+    const { code, type, message, name } = current as {
+      code?: unknown;
+      type?: unknown;
+      message?: unknown;
+      name?: unknown;
+    };
+    // The embedded engine broke and the process is about to restart: try again shortly.
+    if (name === 'EmbeddedEngineBroken') return true;
     if (typeof code === 'string') {
       if (connectionErrnoCodes.has(code) || unavailableSqlStates.has(code)) return true;
       if (/^08[0-9A-Z]{3}$/.test(code)) return true;
