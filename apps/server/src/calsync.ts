@@ -61,7 +61,12 @@ export class Calsync {
     this.newId = options.newId ?? randomUUID;
     this.random = options.random ?? Math.random;
     this.readModel = new ServiceReadModel(this.store);
-    this.commands = new ServiceCommandBus(this.store, this.readModel, this.newId);
+    this.commands = new ServiceCommandBus(
+      this.store,
+      this.readModel,
+      this.newId,
+      this.logger.child({ component: 'commands' }),
+    );
     this.directory = options.directory ?? new CalcomDirectory(options.config.companies, options.config.sync);
     const { config } = options;
     this.sync = new SyncProcessManager({

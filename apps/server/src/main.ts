@@ -4,7 +4,11 @@ import { ConfigurationError, startServer } from './server.js';
 async function main(): Promise<void> {
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer({ env: process.env });
+    // EX_SOFTWARE: the embedded store broke; a supervisor restarts calsync, which re-opens it.
+    server = await startServer({
+      env: process.env,
+      onStoreBroken: () => setTimeout(() => process.exit(70), 200),
+    });
   } catch (error) {
     if (error instanceof ConfigurationError) {
       process.stderr.write(`${error.message}\n`);

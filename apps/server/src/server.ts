@@ -12,6 +12,8 @@ export interface StartServerOptions {
   logDestination?: DestinationStream;
   /** Overrides for tests: clock, ids, randomness, rate limits. */
   overrides?: Partial<Omit<CalsyncOptions, 'config' | 'store' | 'logger'>>;
+  /** Called once if the embedded store breaks beyond repair (logged first); main exits with 70. */
+  onStoreBroken?: (cause: unknown) => void;
 }
 
 export interface RunningServer {
@@ -76,7 +78,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   let store: EventStore;
   try {
-    store = await openEventStore(config.store);
+    store = await openEventStore({
+      ...config.store,
+      onEmbeddedEngineBroken: (cause) => {
+        logger.fatal(
+          { err: cause },
+          'The embedded database stopped working after an internal error; calsync stops so that its supervisor restarts it. / ' +
+            'Die eingebettete Datenbank arbeitet nach einem internen Fehler nicht mehr; calsync beendet sich, damit der Supervisor es neu startet.',
+        );
+        options.onStoreBroken?.(cause);
+      },
+    });
   } catch (cause) {
     await simulator?.close();
     throw cause;

@@ -15,7 +15,11 @@ export interface SwitchableStore extends EventStore {
 }
 
 export function switchableStore(inner: EventStore = createInMemoryEventStore()): SwitchableStore {
-  const unreachable = () => new Error('connection refused (the test took the store down)');
+  // What the driver throws for a database that is down: a socket error with its errno code.
+  const unreachable = () =>
+    Object.assign(new Error('connect ECONNREFUSED 10.9.8.7:5432 (the test took the store down)'), {
+      code: 'ECONNREFUSED',
+    });
   const store: SwitchableStore = {
     down: false,
     engine: inner.engine,

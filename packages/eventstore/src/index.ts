@@ -1,6 +1,9 @@
 export {
   describeExpectedRevision,
+  engineFailed,
+  isConnectionError,
   isWrongExpectedRevision,
+  storeFailure,
   storeUnavailable,
   wrongExpectedRevision,
 } from './errors.js';
@@ -10,7 +13,13 @@ export { checkExpectedRevision, NO_STREAM_REVISION, satisfiesExpectedRevision } 
 export { createInMemoryEventStore } from './memory/memory-event-store.js';
 export { type OpenEventStoreConfig, openEventStore } from './open-event-store.js';
 export * from './port.js';
+export {
+  EmbeddedEngineBroken,
+  type GuardedSqlClient,
+  guardEmbeddedEngine,
+} from './postgres/broken-engine-guard.js';
 export { DataFolderInUse } from './postgres/data-folder-lock.js';
 export { createPostgresEventStore, type PostgresEventStoreOptions } from './postgres/pg-event-store.js';
 export { createPgliteEventStore, type PgliteEventStoreOptions } from './postgres/pglite-event-store.js';
 export { compareSequence, compareSequencePositions } from './sequence-position.js';
+export { findUnstorableEvent, storeEventLimits } from './storable-event.js';

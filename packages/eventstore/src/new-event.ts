@@ -1,5 +1,7 @@
+import { err, ok, type Result } from 'neverthrow';
 import { z } from 'zod';
-import type { NewEvent } from './port.js';
+import type { NewEvent, UnstorableEvent } from './port.js';
+import { findUnstorableEvent } from './storable-event.js';
 
 const newEventSchema = z.object({
   id: z.uuid(),
@@ -19,21 +21,31 @@ export interface ValidNewEvent {
 }
 
 /**
- * Events are built by our own code, so a malformed one is a bug, not an expected
- * failure: it throws. Data goes through JSON so every engine stores the same thing
- * (PostgreSQL jsonb and ESDB would drop `undefined` and turn dates into strings).
+ * Every engine's append starts here. Events are built by our own code, so a malformed one
+ * (no UUID, no type) is a bug, not an expected failure: it throws. What no engine can store
+ * (NUL, lone surrogates, nesting or size beyond the store's bounds; docs/limits.md) can come
+ * from outside data, so it is a typed error, decided before any engine sees the event and
+ * before anything walks it recursively. Data then goes through JSON so every engine stores
+ * the same thing (PostgreSQL jsonb and ESDB would drop `undefined` and turn dates into strings).
  */
-export const validateNewEvents = (events: NewEvent[]): ValidNewEvent[] => {
+export const validateNewEvents = (
+  streamName: string,
+  events: NewEvent[],
+): Result<ValidNewEvent[], UnstorableEvent> => {
+  const unstorable = findUnstorableEvent(streamName, events);
+  if (unstorable) return err(unstorable);
   const parsed = newEventsSchema.safeParse(events);
   if (!parsed.success) {
     throw new TypeError(`Invalid events to append: ${z.prettifyError(parsed.error)}`);
   }
-  return parsed.data.map((event) => ({
-    id: event.id.toLowerCase(),
-    type: event.type,
-    data: event.data === undefined ? null : JSON.parse(JSON.stringify(event.data)),
-    metadata: event.metadata === undefined ? {} : JSON.parse(JSON.stringify(event.metadata)),
-  }));
+  return ok(
+    parsed.data.map((event) => ({
+      id: event.id.toLowerCase(),
+      type: event.type,
+      data: event.data === undefined ? null : JSON.parse(JSON.stringify(event.data)),
+      metadata: event.metadata === undefined ? {} : JSON.parse(JSON.stringify(event.metadata)),
+    })),
+  );
 };
 
 /** Keeps the first of several events sharing an id: an id is stored once per stream. */

@@ -10,6 +10,10 @@ const openConfigSchema = z.object({
   dataDir: z.string().min(1),
   /** PostgreSQL schema of the server engine (lets several deployments or test runs share a database). */
   databaseSchema: z.string().min(1).optional(),
+  /** Called once if the embedded engine breaks beyond repair; the server exits on it. */
+  onEmbeddedEngineBroken: z
+    .custom<(cause: unknown) => void>((value) => typeof value === 'function')
+    .optional(),
 });
 
 export type OpenEventStoreConfig = z.input<typeof openConfigSchema>;
@@ -19,7 +23,8 @@ export type OpenEventStoreConfig = z.input<typeof openConfigSchema>;
  * the embedded PGlite engine in DATA_DIR, so a laptop needs no set-up at all.
  */
 export const openEventStore = async (config: OpenEventStoreConfig): Promise<EventStore> => {
-  const { eventstoreUrl, databaseUrl, dataDir, databaseSchema } = openConfigSchema.parse(config);
+  const { eventstoreUrl, databaseUrl, dataDir, databaseSchema, onEmbeddedEngineBroken } =
+    openConfigSchema.parse(config);
   if (eventstoreUrl !== undefined) return createEsdbEventStore({ connectionString: eventstoreUrl });
   if (databaseUrl !== undefined) {
     return createPostgresEventStore({
@@ -27,5 +32,8 @@ export const openEventStore = async (config: OpenEventStoreConfig): Promise<Even
       ...(databaseSchema === undefined ? {} : { schema: databaseSchema }),
     });
   }
-  return createPgliteEventStore({ dataDir });
+  return createPgliteEventStore({
+    dataDir,
+    ...(onEmbeddedEngineBroken === undefined ? {} : { onBroken: onEmbeddedEngineBroken }),
+  });
 };

@@ -68,13 +68,45 @@ export interface WrongExpectedRevision {
   message: string;
 }
 
+/**
+ * The engine could not be reached or did not answer in time (a lost or refused connection,
+ * a timeout, a server shutting down or out of connections): trying again later may work.
+ * `message` is ours; the driver's error stays in `cause`, for logs only.
+ */
 export interface StoreUnavailable {
   code: 'EVENTSTORE.UNAVAILABLE';
   message: string;
   cause?: unknown;
 }
 
-export type AppendError = WrongExpectedRevision | StoreUnavailable;
+/**
+ * The engine answered, but with an error of its own (a constraint, a bug, a full disk):
+ * trying again will not help. `message` is ours; the driver's error stays in `cause`.
+ */
+export interface EngineFailed {
+  code: 'EVENTSTORE.ENGINE_FAILED';
+  message: string;
+  cause?: unknown;
+}
+
+/**
+ * The event holds something no engine can store or read back: a NUL character or a lone
+ * UTF-16 surrogate in a string or key, nesting deeper than the store's bound, or more JSON
+ * than the store's bound (docs/limits.md). Refused before any engine sees it. `message`
+ * names the problem and where it is, never the value.
+ */
+export interface UnstorableEvent {
+  code: 'EVENTSTORE.UNSTORABLE_EVENT';
+  streamName: string;
+  /** Index of the offending event in the append; -1 when the stream name itself is the problem. */
+  eventIndex: number;
+  /** Where in the event: `type`, `data`, `data.a[3]`, `metadata.b`, or `stream`. */
+  path: string;
+  problem: 'unstorable_text' | 'too_deep' | 'too_large' | 'not_json';
+  message: string;
+}
+
+export type AppendError = WrongExpectedRevision | StoreUnavailable | EngineFailed | UnstorableEvent;
 
 export interface ReadStreamOptions {
   /** First revision to read (inclusive). Default 0n. */

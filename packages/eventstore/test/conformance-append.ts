@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { expected, type WrongExpectedRevision } from '../src/index.js';
+import {
+  expected,
+  storeEventLimits,
+  type UnstorableEvent,
+  type WrongExpectedRevision,
+} from '../src/index.js';
 import { type ConformanceContext, newEvent, newEvents, uniquePrefix } from './conformance-fixture.js';
+
+/** `levels` arrays inside each other, built without recursion: [[[...[]...]]]. */
+const nestedArrays = (levels: number): unknown => {
+  let value: unknown = [];
+  for (let level = 1; level < levels; level += 1) value = [value];
+  return value;
+};
 
 const conflict = (
   streamName: string,
@@ -111,6 +123,76 @@ export const describeAppendConformance = ({ store }: ConformanceContext): void =
     it('refuses a malformed event as a programming error', () => {
       const malformed = [{ id: 'not-a-uuid', type: 'Broken', data: {} }];
       expect(() => store().appendToStream('malformed', malformed, expected.any)).toThrow(TypeError);
+    });
+
+    describe('refusing what no engine can store', () => {
+      const refusal = async (
+        stream: string,
+        events: Parameters<ReturnType<ConformanceContext['store']>['appendToStream']>[1],
+      ): Promise<UnstorableEvent> => {
+        const result = await store().appendToStream(stream, events, expected.any);
+        const error = result._unsafeUnwrapErr();
+        expect(error.code).toBe('EVENTSTORE.UNSTORABLE_EVENT');
+        expect(await store().readStream(stream)).toEqual([]);
+        return error as UnstorableEvent;
+      };
+
+      it('refuses a NUL character in event data, naming where it is but not what it says', async () => {
+        const stream = `${uniquePrefix('unstorable')}service`;
+        const error = await refusal(stream, [
+          newEvent('Fine'),
+          newEvent('Named', { title: { de: 'secret\u0000tail' } }),
+        ]);
+        expect(error).toMatchObject({ eventIndex: 1, path: 'data.title.de', problem: 'unstorable_text' });
+        expect(error.message).toContain('data.title.de');
+        expect(error.message).not.toContain('secret');
+      });
+
+      it('refuses a lone surrogate in a key of the metadata and in the event type', async () => {
+        const stream = `${uniquePrefix('unstorable')}service`;
+        const inKey = await refusal(stream, [newEvent('Named', {}, { 'bad\uD800key': 1 })]);
+        expect(inKey).toMatchObject({ eventIndex: 0, problem: 'unstorable_text' });
+        expect(inKey.path.startsWith('metadata')).toBe(true);
+        expect(inKey.message.isWellFormed()).toBe(true);
+        const inType = await refusal(stream, [newEvent('Named\uDC00')]);
+        expect(inType).toMatchObject({ path: 'type', problem: 'unstorable_text' });
+      });
+
+      it('refuses nesting beyond the store bound and keeps the one just within it', async () => {
+        const stream = `${uniquePrefix('unstorable')}service`;
+        const error = await refusal(stream, [newEvent('Deep', nestedArrays(storeEventLimits.maxDepth + 1))]);
+        expect(error).toMatchObject({ problem: 'too_deep' });
+        expect(error.message).toContain(`${storeEventLimits.maxDepth} levels`);
+        const within = await store().appendToStream(
+          stream,
+          [newEvent('Deep', nestedArrays(storeEventLimits.maxDepth))],
+          expected.any,
+        );
+        expect(within._unsafeUnwrap().written).toBe(1);
+      });
+
+      it('refuses 10,000 levels of nesting without overflowing the stack, and keeps working', async () => {
+        const stream = `${uniquePrefix('unstorable')}service`;
+        const error = await refusal(stream, [newEvent('Deep', { nested: nestedArrays(10_000) })]);
+        expect(error).toMatchObject({ problem: 'too_deep' });
+        expect(error.message.length).toBeLessThan(400);
+        const after = await store().appendToStream(stream, newEvents(1), expected.any);
+        expect(after._unsafeUnwrap().written).toBe(1);
+      });
+
+      it('refuses an event larger than the store bound', async () => {
+        const stream = `${uniquePrefix('unstorable')}service`;
+        const error = await refusal(stream, [
+          newEvent('Big', { blob: 'x'.repeat(storeEventLimits.maxChars + 1) }),
+        ]);
+        expect(error).toMatchObject({ eventIndex: 0, problem: 'too_large' });
+      });
+
+      it('stores none of an append when one of its events is unstorable', async () => {
+        const stream = `${uniquePrefix('unstorable')}service`;
+        const error = await refusal(stream, [...newEvents(3), newEvent('Bad', { text: '\u0000' })]);
+        expect(error.eventIndex).toBe(3);
+      });
     });
 
     it('lets exactly one of two writers racing at the same revision win', async () => {

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createPostgresEventStore, expected, openEventStore, type RecordedEvent } from '../src/index.js';
 import { describeEventStoreConformance } from './conformance.js';
 import { deferred, newEvent } from './conformance-fixture.js';
+import { describeAppendIsolation } from './sql-append-isolation.js';
 
 const connectionString = process.env.TEST_DATABASE_URL;
 const schemas: string[] = [];
@@ -29,6 +30,12 @@ afterAll(async () => {
 describeEventStoreConformance('postgres server', openStore, {
   skipReason: connectionString ? undefined : 'TEST_DATABASE_URL is not set',
 });
+
+describeAppendIsolation(
+  'postgres server',
+  openStore,
+  connectionString ? undefined : 'TEST_DATABASE_URL is not set',
+);
 
 describe.skipIf(!connectionString)(
   `postgres server notifications${connectionString ? '' : ' (skipped: TEST_DATABASE_URL is not set)'}`,

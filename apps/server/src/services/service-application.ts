@@ -16,7 +16,12 @@ import type { EventStore } from '@calsync/eventstore';
 import { err, ok, type Result } from 'neverthrow';
 import type { CalcomDirectory } from '../calcom/calcom-directory.js';
 import { fromRecorded } from './event-codec.js';
-import { type CommandError, type ServiceCommandBus, unavailable } from './service-command-bus.js';
+import {
+  type CommandError,
+  type ServiceCommandBus,
+  STORE_UNAVAILABLE_MESSAGE,
+  unavailable,
+} from './service-command-bus.js';
 import type { ServiceReadModel } from './service-read-model.js';
 
 function resetTeamOnly(reset: Result<ServiceView, ApplicationError>, resumedTeam: boolean): boolean {
@@ -144,7 +149,11 @@ export class ServiceApplication {
     let resumedTeam = false;
     if (teamId !== null && this.team.context(teamId).paused) {
       const resumed = await this.team.resume(teamId, caller.actor);
-      if (resumed.isErr()) return err({ code: 'STORE_UNAVAILABLE', message: resumed.error.message });
+      if (resumed.isErr()) {
+        // The team stream's error may carry the driver's words: logged, never shown.
+        this.commands.logger?.warn({ storeError: resumed.error.message }, 'Resuming the team failed');
+        return err({ code: 'STORE_UNAVAILABLE', message: STORE_UNAVAILABLE_MESSAGE });
+      }
       resumedTeam = resumed.value;
     }
     const reset = await this.run({
@@ -180,7 +189,7 @@ export class ServiceApplication {
     try {
       recorded = await this.store.readStream(serviceStreamName(serviceId));
     } catch (cause) {
-      return err(unavailable(cause));
+      return err(unavailable(cause, this.commands.logger));
     }
     return ok(recorded.map((event) => auditEntry(fromRecorded(event), event.position)));
   }
@@ -200,7 +209,7 @@ export class ServiceApplication {
       } catch (cause) {
         // Only a reachable store can say the cursor is wrong; otherwise the store is the problem.
         if (after === undefined || !(await this.store.ping().catch(() => false)))
-          return err(unavailable(cause));
+          return err(unavailable(cause, this.commands.logger));
         return err({
           code: 'INVALID_CURSOR',
           message: `The cursor "${after}" is not a position of this feed. Start again without "after".`,

@@ -8,8 +8,9 @@ import {
   serviceNotFound,
   serviceStreamName,
 } from '@calsync/domain';
-import { type EventStore, expected } from '@calsync/eventstore';
+import { type AppendError, type EventStore, expected, isConnectionError } from '@calsync/eventstore';
 import { err, ok, type Result } from 'neverthrow';
+import type { Logger } from 'pino';
 import { toNewEvent } from './event-codec.js';
 import type { ServiceReadModel } from './service-read-model.js';
 
@@ -18,7 +19,21 @@ export interface StoreUnavailableError {
   message: string;
 }
 
-export type CommandError = DomainError | StoreUnavailableError;
+/** The store answered with an error of its own: a bug or a broken engine, not the client's doing. */
+export interface InternalError {
+  code: 'INTERNAL_ERROR';
+  message: string;
+}
+
+export type CommandError = DomainError | StoreUnavailableError | InternalError;
+
+/** Fixed texts: what a client sees never carries the driver's words (docs/http-contract.md). */
+export const STORE_UNAVAILABLE_MESSAGE = 'The event store did not answer; try again shortly.';
+export const INTERNAL_ERROR_MESSAGE =
+  'calsync could not store the change because of an internal error; nothing was changed. The operators have the details in the log.';
+
+/** Where the store's own error (with the driver's text) goes: the log, never the client. */
+export type StoreErrorLogger = Pick<Logger, 'error' | 'warn'>;
 
 export interface CommandOutcome {
   /** The service after the command (unchanged when it appended nothing). */
@@ -45,6 +60,8 @@ export class ServiceCommandBus {
     private readonly store: EventStore,
     private readonly readModel: ServiceReadModel,
     private readonly newId: () => string,
+    /** Receives the store's own errors; the client only ever gets a fixed message. */
+    readonly logger?: StoreErrorLogger,
   ) {}
 
   async execute(
@@ -60,7 +77,7 @@ export class ServiceCommandBus {
         const cached = attempt === 0 ? this.readModel.get(command.serviceId) : undefined;
         state = cached ?? (await this.readModel.reload(command.serviceId));
       } catch (cause) {
-        return err(unavailable(cause));
+        return err(unavailable(cause, this.logger));
       }
       if (state.exists && state.companyId !== command.companyId && command.type !== 'RegisterService') {
         // Another tenant's service is indistinguishable from one that does not exist.
@@ -80,7 +97,7 @@ export class ServiceCommandBus {
       );
       if (appended.isErr()) {
         if (appended.error.code === 'EVENTSTORE.WRONG_EXPECTED_REVISION') continue;
-        return err(unavailable(appended.error));
+        return err(fromAppendError(appended.error, this.logger));
       }
       if (appended.value.written === 0) {
         // Every event id was stored before (a redelivery): nothing new happened.
@@ -99,10 +116,43 @@ export class ServiceCommandBus {
   }
 }
 
-export function unavailable(cause: unknown): StoreUnavailableError {
-  const detail = cause instanceof Error ? cause.message : JSON.stringify(cause);
-  return {
-    code: 'STORE_UNAVAILABLE',
-    message: `The event store could not be reached (${detail}). Nothing was changed; retry when /health/ready answers 200.`,
-  };
+/**
+ * A store call that threw (a read): unreachable → 503 STORE_UNAVAILABLE, anything else →
+ * 500 INTERNAL_ERROR; both with a fixed message, the cause logged.
+ */
+export function unavailable(
+  cause: unknown,
+  logger?: StoreErrorLogger,
+): StoreUnavailableError | InternalError {
+  if (isConnectionError(cause)) {
+    logger?.warn({ err: cause }, 'The event store did not answer');
+    return { code: 'STORE_UNAVAILABLE', message: STORE_UNAVAILABLE_MESSAGE };
+  }
+  logger?.error({ err: cause }, 'The event store failed');
+  return { code: 'INTERNAL_ERROR', message: INTERNAL_ERROR_MESSAGE };
+}
+
+/**
+ * A refused append, other than a stale revision: an unstorable event is the client's
+ * (400 VALIDATION_FAILED, the store's message names the problem and its path, not the value);
+ * an unreachable store is 503; an engine error is 500. Causes go to the log only.
+ */
+export function fromAppendError(
+  error: Exclude<AppendError, { code: 'EVENTSTORE.WRONG_EXPECTED_REVISION' }>,
+  logger?: StoreErrorLogger,
+): CommandError {
+  switch (error.code) {
+    case 'EVENTSTORE.UNSTORABLE_EVENT':
+      return {
+        code: 'VALIDATION_FAILED',
+        message: `${error.message}. Correct it and retry.`,
+        details: { issues: [{ path: error.path, message: error.message }] },
+      };
+    case 'EVENTSTORE.UNAVAILABLE':
+      logger?.warn({ err: error.cause, storeError: error.message }, 'The event store did not answer');
+      return { code: 'STORE_UNAVAILABLE', message: STORE_UNAVAILABLE_MESSAGE };
+    case 'EVENTSTORE.ENGINE_FAILED':
+      logger?.error({ err: error.cause, storeError: error.message }, 'The event store failed');
+      return { code: 'INTERNAL_ERROR', message: INTERNAL_ERROR_MESSAGE };
+  }
 }

@@ -13,9 +13,9 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
-import { err, ok, ResultAsync } from 'neverthrow';
+import { err, errAsync, ok, ResultAsync } from 'neverthrow';
 import { z } from 'zod';
-import { storeUnavailable, wrongExpectedRevision } from '../errors.js';
+import { engineFailed, storeFailure, wrongExpectedRevision } from '../errors.js';
 import { distinctById, type ValidNewEvent, validateNewEvents } from '../new-event.js';
 import type {
   AppendError,
@@ -72,9 +72,11 @@ class EsdbEventStore implements EventStore {
     events: NewEvent[],
     expectedRevision: ExpectedRevision,
   ): ResultAsync<AppendResult, AppendError> {
-    const incoming = distinctById(validateNewEvents(events));
+    const valid = validateNewEvents(streamName, events);
+    if (valid.isErr()) return errAsync(valid.error);
+    const incoming = distinctById(valid.value);
     return ResultAsync.fromPromise(this.#storedIds(streamName), (cause) =>
-      storeUnavailable(`Reading stream ${streamName} before appending failed`, cause),
+      storeFailure(`Reading stream ${streamName} before appending failed`, cause),
     ).andThen((stored) => {
       const fresh = incoming.filter((event) => !stored.positions.has(event.id));
       const last = incoming.at(-1);
@@ -184,12 +186,11 @@ class EsdbEventStore implements EventStore {
               expectedRevision,
               cause.actualVersion === NO_STREAM ? -1n : cause.actualVersion,
             )
-          : storeUnavailable(`Appending to stream ${streamName} failed`, cause),
+          : storeFailure(`Appending to stream ${streamName} failed`, cause),
     ).andThen((result) => {
-      if (!result.success)
-        return err(storeUnavailable(`Appending to stream ${streamName} was not acknowledged`));
+      if (!result.success) return err(engineFailed(`Appending to stream ${streamName} was not acknowledged`));
       return ResultAsync.fromPromise(this.#positionOf(streamName, result.nextExpectedRevision), (cause) =>
-        storeUnavailable(`Reading back the append to stream ${streamName} failed`, cause),
+        storeFailure(`Reading back the append to stream ${streamName} failed`, cause),
       ).map((position) => ({
         nextExpectedRevision: result.nextExpectedRevision,
         position: position ?? (result.position ? encodeEsdbPosition(result.position) : ''),

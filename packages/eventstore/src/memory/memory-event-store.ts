@@ -57,7 +57,9 @@ class InMemoryEventStore implements EventStore {
     events: NewEvent[],
     expectedRevision: ExpectedRevision,
   ): ResultAsync<AppendResult, AppendError> {
-    const incoming = distinctById(validateNewEvents(events));
+    const valid = validateNewEvents(streamName, events);
+    if (valid.isErr()) return errAsync(valid.error);
+    const incoming = distinctById(valid.value);
     const stream = this.#streams.get(streamName);
     const actual = stream ? BigInt(stream.events.length - 1) : NO_STREAM_REVISION;
     const fresh = incoming.filter((event) => !stream?.byId.has(event.id));

@@ -52,15 +52,56 @@ describe('appends of one process sharing a round trip', () => {
 
   it('fails every append of a call the store could not take, and carries on with the next', async () => {
     let call = 0;
-    const batcher = new AppendBatcher(async (appends) => {
-      call += 1;
-      if (call === 2) throw new Error('connection lost');
-      return appended(appends);
-    });
+    const lost = new Error('connection lost');
+    const batcher = new AppendBatcher(
+      async (appends) => {
+        call += 1;
+        if (call === 2) throw lost;
+        return appended(appends);
+      },
+      { isolateAfter: (error) => error !== lost },
+    );
     const results = await Promise.allSettled(
       ['a', 'b', 'c'].map((stream) => batcher.submit(appendTo(stream))),
     );
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
     await expect(batcher.submit(appendTo('d'))).resolves.toMatchObject({ outcome: 'appended' });
+  });
+
+  it('when the engine refuses one append of a call, sends the others again alone so only that one fails', async () => {
+    const calls: string[][] = [];
+    const batcher = new AppendBatcher(async (appends) => {
+      calls.push(appends.map((append) => append.stream));
+      if (appends.some((append) => append.stream === 'poisoned')) throw new Error('engine refused');
+      return appended(appends);
+    });
+    const streams = ['first', 'a', 'poisoned', 'b'];
+    const results = await Promise.allSettled(streams.map((stream) => batcher.submit(appendTo(stream))));
+    expect(results.map((result) => result.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect(calls).toEqual([['first'], ['a', 'poisoned', 'b'], ['a'], ['poisoned'], ['b']]);
+  });
+
+  it('stops sending appends alone once the connection is lost, failing the rest at once', async () => {
+    const lost = new Error('connection lost');
+    let calls = 0;
+    const batcher = new AppendBatcher(
+      async (appends) => {
+        calls += 1;
+        if (calls === 1) return appended(appends);
+        if (calls === 2) throw new Error('engine refused');
+        throw lost;
+      },
+      { isolateAfter: (error) => error !== lost },
+    );
+    const results = await Promise.allSettled(
+      ['first', 'a', 'b', 'c'].map((stream) => batcher.submit(appendTo(stream))),
+    );
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected']);
+    expect(calls).toBe(3);
   });
 });

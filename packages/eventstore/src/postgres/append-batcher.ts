@@ -18,17 +18,37 @@ interface Waiting {
 /** Bounds one call so that a burst of big appends does not become one huge transaction. */
 const MAX_EVENTS_PER_CALL = 2000;
 
+export interface AppendBatcherOptions {
+  /**
+   * Whether a failed call is worth sending again one append at a time. Yes by default (the
+   * engine refused something in the call, which one is unknown); no for a lost connection,
+   * where every retry would only wait for the same timeout again.
+   */
+  isolateAfter?: (error: unknown) => boolean;
+}
+
 /**
  * Appends are serialised by a lock held to commit, so concurrent writers of one process
  * would queue on the server one commit at a time. Instead they queue here, and whatever
  * queued while a call was in flight goes to the server as the next call: one lock, one
  * commit (one WAL flush) for all of them, each append still judged on its own.
+ *
+ * Every append is validated before it is queued (validateNewEvents), but the engine may still
+ * refuse one: one call is one transaction, so then nothing of the call is stored, and its
+ * appends are sent again one by one, so that only the one the engine refuses fails. Sending an
+ * append again is safe: event ids make it idempotent, and a stored one reports as already written.
  */
 export class AppendBatcher {
   #queue: Waiting[] = [];
   #sending = false;
+  readonly #isolateAfter: (error: unknown) => boolean;
 
-  constructor(private readonly send: (appends: PendingAppend[]) => Promise<AppendRow[]>) {}
+  constructor(
+    private readonly send: (appends: PendingAppend[]) => Promise<AppendRow[]>,
+    options: AppendBatcherOptions = {},
+  ) {
+    this.#isolateAfter = options.isolateAfter ?? (() => true);
+  }
 
   submit(append: PendingAppend): Promise<AppendRow> {
     return new Promise<AppendRow>((resolve, reject) => {
@@ -42,17 +62,37 @@ export class AppendBatcher {
     while (this.#queue.length > 0) {
       const batch = this.#takeBatch();
       try {
-        const outcomes = await this.send(batch.map((waiting) => waiting.append));
-        batch.forEach((waiting, index) => {
-          const outcome = outcomes.find((row) => row.append_index === index);
-          if (outcome) waiting.resolve(outcome);
-          else waiting.reject(new Error(`The store reported no outcome for append ${index}`));
-        });
+        await this.#sendAndSettle(batch);
       } catch (error) {
-        for (const waiting of batch) waiting.reject(error);
+        if (batch.length > 1 && this.#isolateAfter(error)) await this.#sendOneByOne(batch);
+        else for (const waiting of batch) waiting.reject(error);
       }
     }
     this.#sending = false;
+  }
+
+  async #sendAndSettle(batch: Waiting[]): Promise<void> {
+    const outcomes = await this.send(batch.map((waiting) => waiting.append));
+    batch.forEach((waiting, index) => {
+      const outcome = outcomes.find((row) => row.append_index === index);
+      if (outcome) waiting.resolve(outcome);
+      else waiting.reject(new Error(`The store reported no outcome for append ${index}`));
+    });
+  }
+
+  /** Bounded by the batch (at most MAX_EVENTS_PER_CALL events); stops at a lost connection. */
+  async #sendOneByOne(batch: Waiting[]): Promise<void> {
+    for (const [index, waiting] of batch.entries()) {
+      try {
+        await this.#sendAndSettle([waiting]);
+      } catch (error) {
+        waiting.reject(error);
+        if (!this.#isolateAfter(error)) {
+          for (const rest of batch.slice(index + 1)) rest.reject(error);
+          return;
+        }
+      }
+    }
   }
 
   #takeBatch(): Waiting[] {

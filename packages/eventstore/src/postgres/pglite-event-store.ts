@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { z } from 'zod';
 import type { EventStore } from '../port.js';
+import { guardEmbeddedEngine } from './broken-engine-guard.js';
 import { lockDataFolder } from './data-folder-lock.js';
 import type { SqlClient } from './sql-client.js';
 import { openSqlEventStore } from './sql-event-store.js';
@@ -12,6 +13,12 @@ const pgliteOptionsSchema = z.object({
   dataDir: z.string().min(1).optional(),
   schema: z.string().optional(),
   pollIntervalMs: z.number().int().positive().optional(),
+  /**
+   * Called once if the embedded engine stops answering after an internal error (it is then
+   * marked broken: every call fails and ping is false). The server exits so that its
+   * supervisor restarts it (docs/operations.md).
+   */
+  onBroken: z.custom<(cause: unknown) => void>((value) => typeof value === 'function').optional(),
 });
 
 export type PgliteEventStoreOptions = z.input<typeof pgliteOptionsSchema>;
@@ -40,7 +47,7 @@ async function isDatabaseFolder(dataDir: string): Promise<boolean> {
 
 /** The zero-setup engine: real PostgreSQL compiled to WASM, stored in `dataDir`. */
 export const createPgliteEventStore = async (options: PgliteEventStoreOptions = {}): Promise<EventStore> => {
-  const { dataDir, schema, pollIntervalMs } = pgliteOptionsSchema.parse(options);
+  const { dataDir, schema, pollIntervalMs, onBroken } = pgliteOptionsSchema.parse(options);
   // Zero set-up: DATA_DIR=./var/calsync works without creating the folders first.
   if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
   // PostgreSQL's initdb wants an empty folder: a new one is locked right after it is created.
@@ -52,7 +59,7 @@ export const createPgliteEventStore = async (options: PgliteEventStoreOptions = 
     if (dataDir !== undefined && !initialized) release = await lockDataFolder(dataDir);
     return await openSqlEventStore({
       engine: 'pglite',
-      client: pgliteSqlClient(db, release),
+      client: guardEmbeddedEngine(pgliteSqlClient(db, release), onBroken ?? (() => {})),
       schema: schema ?? 'calsync',
       pollIntervalMs,
     });

@@ -1,6 +1,6 @@
-import { err, ok, ResultAsync } from 'neverthrow';
+import { err, errAsync, ok, ResultAsync } from 'neverthrow';
 import { startCatchUpSubscription } from '../catch-up-subscription.js';
-import { storeUnavailable, wrongExpectedRevision } from '../errors.js';
+import { isConnectionError, storeFailure, wrongExpectedRevision } from '../errors.js';
 import { validateNewEvents } from '../new-event.js';
 import type {
   AppendError,
@@ -57,15 +57,17 @@ class SqlEventStore implements EventStore {
     private readonly schema: SqlSchema,
     private readonly pollIntervalMs: number,
   ) {
-    this.#batcher = new AppendBatcher(async (appends) =>
-      (
-        await client.query(
-          `SELECT append_index, outcome, stream_revision::text AS stream_revision,
+    this.#batcher = new AppendBatcher(
+      async (appends) =>
+        (
+          await client.query(
+            `SELECT append_index, outcome, stream_revision::text AS stream_revision,
              last_sequence::text AS last_sequence, written
            FROM ${schema.name}.append_events($1::jsonb)`,
-          [JSON.stringify(appends)],
-        )
-      ).map(appendOutcomeOfRow),
+            [JSON.stringify(appends)],
+          )
+        ).map(appendOutcomeOfRow),
+      { isolateAfter: (error) => !isConnectionError(error) },
     );
     const table = `${schema.name}.checkpoints`;
     this.checkpoints = {
@@ -88,14 +90,16 @@ class SqlEventStore implements EventStore {
     events: NewEvent[],
     expectedRevision: ExpectedRevision,
   ): ResultAsync<AppendResult, AppendError> {
+    const valid = validateNewEvents(streamName, events);
+    if (valid.isErr()) return errAsync(valid.error);
     const append = {
       stream: streamName,
       expectedKind: expectedRevision.kind,
       expectedRevision: expectedRevision.kind === 'exact' ? expectedRevision.revision.toString() : null,
-      events: validateNewEvents(events),
+      events: valid.value,
     };
     return ResultAsync.fromPromise(this.#batcher.submit(append), (cause) =>
-      storeUnavailable(`Appending to stream ${streamName} failed`, cause),
+      storeFailure(`Appending to stream ${streamName} failed`, cause),
     ).andThen((outcome) => {
       const actual = BigInt(outcome.stream_revision);
       if (outcome.outcome === 'conflict')
