@@ -4,7 +4,7 @@ import { errAsync } from 'neverthrow';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Calsync } from '../src/calsync.js';
 import {
-  INTERNAL_ERROR_MESSAGE,
+  INTERNAL_MESSAGE,
   ServiceCommandBus,
   STORE_UNAVAILABLE_MESSAGE,
   type StoreErrorLogger,
@@ -74,7 +74,7 @@ describe('what a client is told when the event store fails', () => {
     }
   });
 
-  it('answers 500 INTERNAL_ERROR with a fixed message and none of the engine text when the engine refuses', async () => {
+  it('answers 500 INTERNAL with a fixed message and none of the engine text when the engine refuses', async () => {
     const started = await startCalsyncUnderTest({ store: failingEngine() });
     calsync = started.calsync;
     const answer = await started.app.inject({
@@ -84,7 +84,7 @@ describe('what a client is told when the event store fails', () => {
       payload: serviceBody,
     });
     expect(answer.statusCode).toBe(500);
-    expect(answer.json()).toEqual({ error: { code: 'INTERNAL_ERROR', message: INTERNAL_ERROR_MESSAGE } });
+    expect(answer.json()).toEqual({ error: { code: 'INTERNAL', message: INTERNAL_MESSAGE } });
     for (const word of driverWords) expect(answer.body).not.toContain(word);
   });
 });
@@ -149,7 +149,7 @@ describe('the command bus and an event the store cannot hold', () => {
       fields: serviceBody,
       syncId: randomUUID(),
     });
-    expect(result._unsafeUnwrapErr()).toEqual({ code: 'INTERNAL_ERROR', message: INTERNAL_ERROR_MESSAGE });
+    expect(result._unsafeUnwrapErr()).toEqual({ code: 'INTERNAL', message: INTERNAL_MESSAGE });
     expect(
       JSON.stringify(logger.entries, (_key, value) => (value instanceof Error ? value.message : value)),
     ).toContain('events_pkey');

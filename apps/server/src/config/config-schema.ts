@@ -81,7 +81,8 @@ export const fileConfigSchema = z.strictObject({
       path: ['headersTimeoutMs'],
     })
     .refine((http) => http.connectionTimeoutMs >= http.requestTimeoutMs, {
-      message: 'connectionTimeoutMs must be at least requestTimeoutMs (it also runs while a request is handled)',
+      message:
+        'connectionTimeoutMs must be at least requestTimeoutMs (it also runs while a request is handled)',
       path: ['connectionTimeoutMs'],
     })
     .prefault({}),

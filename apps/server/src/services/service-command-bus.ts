@@ -21,7 +21,7 @@ export interface StoreUnavailableError {
 
 /** The store answered with an error of its own: a bug or a broken engine, not the client's doing. */
 export interface InternalError {
-  code: 'INTERNAL_ERROR';
+  code: 'INTERNAL';
   message: string;
 }
 
@@ -29,7 +29,7 @@ export type CommandError = DomainError | StoreUnavailableError | InternalError;
 
 /** Fixed texts: what a client sees never carries the driver's words (docs/http-contract.md). */
 export const STORE_UNAVAILABLE_MESSAGE = 'The event store did not answer; try again shortly.';
-export const INTERNAL_ERROR_MESSAGE =
+export const INTERNAL_MESSAGE =
   'calsync could not store the change because of an internal error; nothing was changed. The operators have the details in the log.';
 
 /** Where the store's own error (with the driver's text) goes: the log, never the client. */
@@ -118,7 +118,7 @@ export class ServiceCommandBus {
 
 /**
  * A store call that threw (a read): unreachable → 503 STORE_UNAVAILABLE, anything else →
- * 500 INTERNAL_ERROR; both with a fixed message, the cause logged.
+ * 500 INTERNAL; both with a fixed message, the cause logged.
  */
 export function unavailable(
   cause: unknown,
@@ -129,7 +129,7 @@ export function unavailable(
     return { code: 'STORE_UNAVAILABLE', message: STORE_UNAVAILABLE_MESSAGE };
   }
   logger?.error({ err: cause }, 'The event store failed');
-  return { code: 'INTERNAL_ERROR', message: INTERNAL_ERROR_MESSAGE };
+  return { code: 'INTERNAL', message: INTERNAL_MESSAGE };
 }
 
 /**
@@ -153,6 +153,6 @@ export function fromAppendError(
       return { code: 'STORE_UNAVAILABLE', message: STORE_UNAVAILABLE_MESSAGE };
     case 'EVENTSTORE.ENGINE_FAILED':
       logger?.error({ err: error.cause, storeError: error.message }, 'The event store failed');
-      return { code: 'INTERNAL_ERROR', message: INTERNAL_ERROR_MESSAGE };
+      return { code: 'INTERNAL', message: INTERNAL_MESSAGE };
   }
 }
