@@ -118,7 +118,8 @@ export class Reconciler {
     } catch (cause) {
       this.active.delete(teamId);
       finish(view);
-      return err(storeUnavailable(cause));
+      this.deps.logger.warn({ err: cause, runId }, 'reconciliation run could not be recorded: store failed');
+      return err(storeUnavailable());
     }
     void this.complete(access, view).then((final) => {
       this.active.delete(teamId);
@@ -154,7 +155,8 @@ export class Reconciler {
       try {
         view = runViewOf(await readRunEvents(this.deps.store, teamId), runId, (id) => this.isActive(id));
       } catch (cause) {
-        return err(storeUnavailable(cause));
+        this.deps.logger.warn({ err: cause, runId }, 'reconciliation run could not be read: store failed');
+        return err(storeUnavailable());
       }
     }
     if (!view || view.companyId !== companyId || view.teamId !== teamId) return err(runNotFound(runId));
@@ -211,7 +213,7 @@ export class Reconciler {
         ...view,
         state: 'aborted',
         endedAt: this.now(),
-        reason: { code: 'STORE_UNAVAILABLE', message: storeUnavailable(cause).message },
+        reason: { code: 'STORE_UNAVAILABLE', message: storeUnavailable().message },
       };
     }
     return foldRunEvent(view, ending) ?? view;

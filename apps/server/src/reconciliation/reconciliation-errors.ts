@@ -29,10 +29,10 @@ export function runNotFound(runId: string): ReconciliationError {
   };
 }
 
-export function storeUnavailable(cause: unknown): ReconciliationError {
-  const detail = cause instanceof Error ? cause.message : JSON.stringify(cause);
+/** The store failed under a reconciliation request; the cause goes to the log, never to the client. */
+export function storeUnavailable(): ReconciliationError {
   return {
     code: 'STORE_UNAVAILABLE',
-    message: `The event store could not be reached (${detail}). Nothing was started; retry when /health/ready answers 200.`,
+    message: 'The event store did not answer. Nothing was started; retry when /health/ready answers 200.',
   };
 }
