@@ -10,6 +10,17 @@ const openConfigSchema = z.object({
   dataDir: z.string().min(1),
   /** PostgreSQL schema of the server engine (lets several deployments or test runs share a database). */
   databaseSchema: z.string().min(1).optional(),
+  /** Bounds on every wait for PostgreSQL (docs/limits.md); the server passes its `store` config. */
+  timeouts: z
+    .object({
+      connectTimeoutMs: z.number().int().positive(),
+      statementTimeoutMs: z.number().int().positive(),
+      queryTimeoutMs: z.number().int().positive(),
+      idleInTransactionTimeoutMs: z.number().int().positive(),
+      poolSize: z.number().int().positive(),
+    })
+    .partial()
+    .optional(),
 });
 
 export type OpenEventStoreConfig = z.input<typeof openConfigSchema>;
@@ -19,12 +30,13 @@ export type OpenEventStoreConfig = z.input<typeof openConfigSchema>;
  * the embedded PGlite engine in DATA_DIR, so a laptop needs no set-up at all.
  */
 export const openEventStore = async (config: OpenEventStoreConfig): Promise<EventStore> => {
-  const { eventstoreUrl, databaseUrl, dataDir, databaseSchema } = openConfigSchema.parse(config);
+  const { eventstoreUrl, databaseUrl, dataDir, databaseSchema, timeouts } = openConfigSchema.parse(config);
   if (eventstoreUrl !== undefined) return createEsdbEventStore({ connectionString: eventstoreUrl });
   if (databaseUrl !== undefined) {
     return createPostgresEventStore({
       connectionString: databaseUrl,
       ...(databaseSchema === undefined ? {} : { schema: databaseSchema }),
+      ...(timeouts === undefined ? {} : { timeouts }),
     });
   }
   return createPgliteEventStore({ dataDir });
