@@ -11,6 +11,11 @@ export { createInMemoryEventStore } from './memory/memory-event-store.js';
 export { type OpenEventStoreConfig, openEventStore } from './open-event-store.js';
 export * from './port.js';
 export { DataFolderInUse } from './postgres/data-folder-lock.js';
-export { createPostgresEventStore, type PostgresEventStoreOptions } from './postgres/pg-event-store.js';
+export {
+  createPostgresEventStore,
+  inspectPostgresGround,
+  type PostgresEventStoreOptions,
+  type PostgresGroundProblem,
+} from './postgres/pg-event-store.js';
 export { createPgliteEventStore, type PgliteEventStoreOptions } from './postgres/pglite-event-store.js';
 export { compareSequence, compareSequencePositions } from './sequence-position.js';

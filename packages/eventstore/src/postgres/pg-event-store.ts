@@ -1,3 +1,4 @@
+import { err, ok, type Result } from 'neverthrow';
 import pg from 'pg';
 import { z } from 'zod';
 import type { EventStore } from '../port.js';
@@ -140,5 +141,86 @@ export const createPostgresEventStore = async (options: PostgresEventStoreOption
   } catch (error) {
     await pool.end();
     throw error;
+  }
+};
+
+/** Tables calsync creates in its schema (see schema-sql.ts); anything else there is not ours. */
+const CALSYNC_TABLES = new Set(['events', 'checkpoints']);
+
+/** Why a PostgreSQL server is no ground to start on; `detail` is for the operator, never a client. */
+export type PostgresGroundProblem =
+  | { kind: 'unreachable'; detail: string }
+  | { kind: 'rejected'; detail: string }
+  | { kind: 'no_database'; detail: string }
+  | { kind: 'foreign_tables'; schema: string; tables: string[] };
+
+const groundOptionsSchema = z.object({
+  connectionString: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL'),
+  schema: z.string().optional(),
+  connectTimeoutMs: z.number().int().positive().default(5_000),
+});
+
+/** At most this many foreign table names are reported. */
+const MAX_REPORTED_TABLES = 10;
+
+/**
+ * Checks, before the store is opened, that the server answers within the connect timeout,
+ * lets us in, and that the schema holds no tables calsync did not create. Never throws;
+ * the whole check is bounded by twice the connect timeout.
+ */
+export const inspectPostgresGround = async (
+  options: z.input<typeof groundOptionsSchema>,
+): Promise<Result<void, PostgresGroundProblem>> => {
+  const { connectionString, schema, connectTimeoutMs } = groundOptionsSchema.parse(options);
+  const client = new pg.Client({
+    connectionString,
+    connectionTimeoutMillis: connectTimeoutMs,
+    query_timeout: connectTimeoutMs,
+    statement_timeout: connectTimeoutMs,
+    keepAlive: true,
+  });
+  client.on('error', () => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<Result<void, PostgresGroundProblem>>((resolve) => {
+    timer = setTimeout(
+      () => resolve(err({ kind: 'unreachable', detail: `no answer within ${connectTimeoutMs} ms` })),
+      connectTimeoutMs * 2,
+    );
+    timer.unref();
+  });
+  const inspect = async (): Promise<Result<void, PostgresGroundProblem>> => {
+    try {
+      await client.connect();
+    } catch (cause) {
+      const code = (cause as { code?: unknown }).code;
+      const detail = cause instanceof Error ? cause.message : String(cause);
+      if (typeof code === 'string' && code.startsWith('28')) return err({ kind: 'rejected', detail });
+      if (code === '3D000') return err({ kind: 'no_database', detail });
+      return err({
+        kind: 'unreachable',
+        detail: /timeout/i.test(detail) ? `no answer within ${connectTimeoutMs} ms` : detail,
+      });
+    }
+    const name = schema ?? 'calsync';
+    const rows = await client.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name LIMIT 100`,
+      [name],
+    );
+    const foreign = rows.rows.map((row) => row.table_name).filter((table) => !CALSYNC_TABLES.has(table));
+    if (foreign.length > 0)
+      return err({ kind: 'foreign_tables', schema: name, tables: foreign.slice(0, MAX_REPORTED_TABLES) });
+    return ok(undefined);
+  };
+  try {
+    return await Promise.race([
+      inspect().catch(
+        (cause: unknown): Result<void, PostgresGroundProblem> =>
+          err({ kind: 'unreachable', detail: cause instanceof Error ? cause.message : String(cause) }),
+      ),
+      expired,
+    ]);
+  } finally {
+    clearTimeout(timer);
+    void client.end().catch(() => undefined);
   }
 };
