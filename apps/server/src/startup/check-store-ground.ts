@@ -11,7 +11,7 @@ const describePostgresProblem = (url: string, problem: PostgresGroundProblem): S
       return refusal(
         EXIT.unavailable,
         `The PostgreSQL server at ${where} does not answer (${problem.detail}). Check that it is running and reachable from here, then start calsync again; store.connectTimeoutMs sets how long calsync waits.`,
-        `Der PostgreSQL-Server unter ${where} antwortet nicht (${problem.detail}). Prüfen Sie, dass er läuft und von hier erreichbar ist, und starten Sie calsync erneut; store.connectTimeoutMs legt fest, wie lange calsync wartet.`,
+        `Der PostgreSQL-Server unter ${where} antwortet nicht (${problem.timedOutMs === undefined ? problem.detail : `keine Antwort binnen ${problem.timedOutMs} ms`}). Prüfen Sie, dass er läuft und von hier erreichbar ist, und starten Sie calsync erneut; store.connectTimeoutMs legt fest, wie lange calsync wartet.`,
       );
     case 'rejected':
       return refusal(

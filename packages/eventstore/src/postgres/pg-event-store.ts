@@ -149,7 +149,7 @@ const CALSYNC_TABLES = new Set(['events', 'checkpoints']);
 
 /** Why a PostgreSQL server is no ground to start on; `detail` is for the operator, never a client. */
 export type PostgresGroundProblem =
-  | { kind: 'unreachable'; detail: string }
+  | { kind: 'unreachable'; detail: string /** Set when it did not answer in time. */; timedOutMs?: number }
   | { kind: 'rejected'; detail: string }
   | { kind: 'no_database'; detail: string }
   | { kind: 'foreign_tables'; schema: string; tables: string[] };
@@ -183,7 +183,14 @@ export const inspectPostgresGround = async (
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<Result<void, PostgresGroundProblem>>((resolve) => {
     timer = setTimeout(
-      () => resolve(err({ kind: 'unreachable', detail: `no answer within ${connectTimeoutMs} ms` })),
+      () =>
+        resolve(
+          err({
+            kind: 'unreachable',
+            detail: `no answer within ${connectTimeoutMs} ms`,
+            timedOutMs: connectTimeoutMs,
+          }),
+        ),
       connectTimeoutMs * 2,
     );
     timer.unref();
@@ -196,10 +203,15 @@ export const inspectPostgresGround = async (
       const detail = cause instanceof Error ? cause.message : String(cause);
       if (typeof code === 'string' && code.startsWith('28')) return err({ kind: 'rejected', detail });
       if (code === '3D000') return err({ kind: 'no_database', detail });
-      return err({
-        kind: 'unreachable',
-        detail: /timeout/i.test(detail) ? `no answer within ${connectTimeoutMs} ms` : detail,
-      });
+      return err(
+        /timeout/i.test(detail)
+          ? {
+              kind: 'unreachable',
+              detail: `no answer within ${connectTimeoutMs} ms`,
+              timedOutMs: connectTimeoutMs,
+            }
+          : { kind: 'unreachable', detail },
+      );
     }
     const name = schema ?? 'calsync';
     const rows = await client.query<{ table_name: string }>(
