@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ interface Ended {
 }
 
 /** Runs `pnpm start`'s command with `env`, bounded: killed after PROCESS_TIMEOUT_MS. */
-const startCalsync = (env: Record<string, string>): Promise<Ended> =>
+const startCalsync = (env: Record<string, string>, user?: { uid: number; gid: number }): Promise<Ended> =>
   new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn(
@@ -36,6 +36,7 @@ const startCalsync = (env: Record<string, string>): Promise<Ended> =>
           ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
+        ...user,
       },
     );
     let output = '';
@@ -123,6 +124,22 @@ describe('calsync refuses to start on a data folder that is not its own', () => 
       /kann nicht angelegt oder beschrieben werden/,
     );
   });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'refuses a DATA_DIR its user may not write with exit 77 (run as nobody; skipped unless root)',
+    async () => {
+      const parent = join(scratch, 'root-only');
+      mkdirSync(parent, { mode: 0o755 });
+      chmodSync(scratch, 0o755);
+      const ended = await startCalsync({ DATA_DIR: join(parent, 'data') }, { uid: 65_534, gid: 65_534 });
+      expectRefusal(
+        ended,
+        77,
+        /may not be written by this user \(EACCES\)/,
+        /darf von diesem Benutzer nicht beschrieben werden/,
+      );
+    },
+  );
 
   it('refuses a damaged embedded store with exit 65', async () => {
     const dataDir = join(scratch, 'damaged');
