@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresEventStore, type EventStore, expected } from '../src/index.js';
+import { type EventStore, expected, openEventStore } from '../src/index.js';
 import { newEvent } from './conformance-fixture.js';
 
 /**
@@ -81,7 +81,13 @@ describe.skipIf(skipReason !== undefined)(
         'local all all trust\nhost all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n',
       );
       run('pg_ctlcluster', [VERSION, CLUSTER, 'start']);
-      store = await createPostgresEventStore({ connectionString, schema: 'calsync_frozen', timeouts });
+      // Opened the way the server opens it: its `store` config, timeouts included.
+      store = await openEventStore({
+        databaseUrl: connectionString,
+        databaseSchema: 'calsync_frozen',
+        dataDir: '/nonexistent/unused-with-a-database-url',
+        timeouts,
+      });
     });
 
     afterAll(async () => {
