@@ -150,6 +150,33 @@ describe('calsync refuses to start on a data folder that is not its own', () => 
   });
 });
 
+describe('calsync refuses to start on a bad configuration or a folder in use', () => {
+  it('refuses an invalid environment with exit 78, naming the key in both languages', async () => {
+    const ended = await startCalsync({ PORT: 'not-a-port', DATA_DIR: join(scratch, 'unused') });
+    expectRefusal(
+      ended,
+      78,
+      /The configuration \(environment\) is invalid:\n {2}- PORT:/,
+      /Die Konfiguration ist ungültig:\n {2}- PORT:/,
+    );
+  });
+
+  it('refuses a data folder another live process holds with exit 75', async () => {
+    const dataDir = join(scratch, 'held');
+    mkdirSync(dataDir);
+    writeFileSync(join(dataDir, 'PG_VERSION'), '17\n');
+    // This test process is alive: the lock is not a stale one to take over.
+    writeFileSync(join(dataDir, 'calsync.lock'), String(process.pid));
+    const ended = await startCalsync({ DATA_DIR: dataDir });
+    expectRefusal(
+      ended,
+      75,
+      new RegExp(`in use by process ${process.pid}`),
+      new RegExp(`von Prozess ${process.pid} benutzt`),
+    );
+  });
+});
+
 describe('calsync refuses to start on a PostgreSQL server that does not answer', () => {
   let silent: Server;
   const sockets = new Set<Socket>();
