@@ -1,7 +1,35 @@
-import { DataFolderInUse } from '@calsync/eventstore';
-import { ConfigurationError, startServer } from './server.js';
+import { readFileSync } from 'node:fs';
+import { loadConfig } from './config/load-config.js';
+import { startServer } from './server.js';
+import {
+  checkStoreGround,
+  describeStartupFailure,
+  formatRefusal,
+  type StartupRefusal,
+} from './startup/index.js';
+
+/** Prints why calsync does not start, in English and German, and ends with its sysexits code. */
+function refuse(refused: StartupRefusal): never {
+  process.stderr.write(formatRefusal(refused));
+  process.exit(refused.exitCode);
+}
+
+/** Anything thrown before the server runs — even from a driver's callback — is a refusal, never a stack. */
+function refuseStartup(error: unknown): never {
+  refuse(describeStartupFailure(error, process.env.DATA_DIR));
+}
 
 async function main(): Promise<void> {
+  process.on('unhandledRejection', refuseStartup);
+  process.on('uncaughtException', refuseStartup);
+
+  // The ground is checked before the store is opened; a bad configuration is reported by startServer.
+  const loaded = loadConfig(process.env, (path) => readFileSync(path, 'utf8'));
+  if (loaded.isOk()) {
+    const ground = await checkStoreGround(loaded.value.store);
+    if (ground.isErr()) refuse(ground.error);
+  }
+
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     // EX_SOFTWARE: the embedded store broke; a supervisor restarts calsync, which re-opens it.
@@ -10,16 +38,10 @@ async function main(): Promise<void> {
       onStoreBroken: () => setTimeout(() => process.exit(70), 200),
     });
   } catch (error) {
-    if (error instanceof ConfigurationError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(78);
-    }
-    if (error instanceof DataFolderInUse) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(75);
-    }
-    throw error;
+    refuseStartup(error);
   }
+  process.off('unhandledRejection', refuseStartup);
+  process.off('uncaughtException', refuseStartup);
   if (server.config.demo) printDemoBanner(server.url, server.config.demo.token, server.simulator?.url ?? '');
 
   // A rejection nobody handled is a bug: say so in the JSON log before the process ends.
@@ -61,4 +83,4 @@ Try it:
 `);
 }
 
-void main();
+main().catch(refuseStartup);

@@ -19,7 +19,12 @@ export {
   guardEmbeddedEngine,
 } from './postgres/broken-engine-guard.js';
 export { DataFolderInUse } from './postgres/data-folder-lock.js';
-export { createPostgresEventStore, type PostgresEventStoreOptions } from './postgres/pg-event-store.js';
+export {
+  createPostgresEventStore,
+  inspectPostgresGround,
+  type PostgresEventStoreOptions,
+  type PostgresGroundProblem,
+} from './postgres/pg-event-store.js';
 export { createPgliteEventStore, type PgliteEventStoreOptions } from './postgres/pglite-event-store.js';
 export { compareSequence, compareSequencePositions } from './sequence-position.js';
 export { findUnstorableEvent, storeEventLimits } from './storable-event.js';

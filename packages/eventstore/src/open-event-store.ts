@@ -14,6 +14,17 @@ const openConfigSchema = z.object({
   onEmbeddedEngineBroken: z
     .custom<(cause: unknown) => void>((value) => typeof value === 'function')
     .optional(),
+  /** Bounds on every wait for PostgreSQL (docs/limits.md); the server passes its `store` config. */
+  timeouts: z
+    .object({
+      connectTimeoutMs: z.number().int().positive(),
+      statementTimeoutMs: z.number().int().positive(),
+      queryTimeoutMs: z.number().int().positive(),
+      idleInTransactionTimeoutMs: z.number().int().positive(),
+      poolSize: z.number().int().positive(),
+    })
+    .partial()
+    .optional(),
 });
 
 export type OpenEventStoreConfig = z.input<typeof openConfigSchema>;
@@ -23,13 +34,14 @@ export type OpenEventStoreConfig = z.input<typeof openConfigSchema>;
  * the embedded PGlite engine in DATA_DIR, so a laptop needs no set-up at all.
  */
 export const openEventStore = async (config: OpenEventStoreConfig): Promise<EventStore> => {
-  const { eventstoreUrl, databaseUrl, dataDir, databaseSchema, onEmbeddedEngineBroken } =
+  const { eventstoreUrl, databaseUrl, dataDir, databaseSchema, timeouts, onEmbeddedEngineBroken } =
     openConfigSchema.parse(config);
   if (eventstoreUrl !== undefined) return createEsdbEventStore({ connectionString: eventstoreUrl });
   if (databaseUrl !== undefined) {
     return createPostgresEventStore({
       connectionString: databaseUrl,
       ...(databaseSchema === undefined ? {} : { schema: databaseSchema }),
+      ...(timeouts === undefined ? {} : { timeouts }),
     });
   }
   return createPgliteEventStore({
