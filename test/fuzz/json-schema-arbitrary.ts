@@ -58,7 +58,8 @@ function stringArbitrary(schema: JsonSchema): fc.Arbitrary<string> {
   // Keep valid bodies small: the huge strings are a mutation class of their own.
   const maxLength = Math.min(schema.maxLength ?? 40, minLength + 40);
   if (schema.enum) return fc.constantFrom(...(schema.enum as string[]));
-  if (schema.format === 'date-time') return fc.date({ noInvalidDate: true }).map((date) => date.toISOString());
+  if (schema.format === 'date-time')
+    return fc.date({ noInvalidDate: true }).map((date) => date.toISOString());
   if (schema.format === 'uuid') return fc.uuid();
   if (schema.format === 'email') return fc.emailAddress();
   if (schema.format === 'uri' || schema.format === 'url') return fc.webUrl();
@@ -66,7 +67,9 @@ function stringArbitrary(schema: JsonSchema): fc.Arbitrary<string> {
     const pattern = new RegExp(schema.pattern);
     return fc
       .stringMatching(pattern)
-      .filter((text) => text.length >= minLength && text.length <= (schema.maxLength ?? Number.MAX_SAFE_INTEGER));
+      .filter(
+        (text) => text.length >= minLength && text.length <= (schema.maxLength ?? Number.MAX_SAFE_INTEGER),
+      );
   }
   return storableText(minLength, maxLength);
 }
@@ -81,7 +84,10 @@ function numberArbitrary(schema: JsonSchema, integer: boolean): fc.Arbitrary<num
       ? schema.exclusiveMaximum - (integer ? 1 : Number.EPSILON)
       : (schema.maximum ?? (integer ? 1_000_000 : 1e9));
   if (integer) {
-    return fc.integer({ min: Math.max(low, Number.MIN_SAFE_INTEGER), max: Math.min(high, Number.MAX_SAFE_INTEGER) });
+    return fc.integer({
+      min: Math.max(low, Number.MIN_SAFE_INTEGER),
+      max: Math.min(high, Number.MAX_SAFE_INTEGER),
+    });
   }
   return fc.double({ min: low, max: high, noNaN: true, noDefaultInfinity: true });
 }
@@ -157,7 +163,9 @@ function objectArbitrary(
   const names = Object.keys(properties);
   if (names.length === 0 && typeof schema.additionalProperties === 'object') {
     // A record: keys from propertyNames (or any short text), values from additionalProperties.
-    const keys = schema.propertyNames ? stringArbitrary({ ...schema.propertyNames, minLength: 1 }) : storableText(1, 12);
+    const keys = schema.propertyNames
+      ? stringArbitrary({ ...schema.propertyNames, minLength: 1 })
+      : storableText(1, 12);
     return fc.dictionary(keys, arbitraryOf(schema.additionalProperties, components), { maxKeys: 3 });
   }
   const record: Record<string, fc.Arbitrary<unknown>> = {};
