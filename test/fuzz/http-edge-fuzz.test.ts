@@ -27,7 +27,10 @@ import { type RawAnswer, sendRaw } from './raw-http.js';
 /** Companies of their own, so the per-token rate limit of one never throttles the suite. */
 const fuzzTenants: Tenant[] = [
   acme,
-  beta,
+  {
+    ...beta,
+    eventTypes: [...beta.eventTypes, { id: 2002, title: 'Fußpflege', slug: 'fusspflege', lengthInMinutes: 45 }],
+  },
   ...[3, 4, 5, 6].map((n) => ({
     id: `fuzz${n}`,
     teamId: 50 + n,
