@@ -29,7 +29,10 @@ const fuzzTenants: Tenant[] = [
   acme,
   {
     ...beta,
-    eventTypes: [...beta.eventTypes, { id: 2002, title: 'Fußpflege', slug: 'fusspflege', lengthInMinutes: 45 }],
+    eventTypes: [
+      ...beta.eventTypes,
+      { id: 2002, title: 'Fußpflege', slug: 'fusspflege', lengthInMinutes: 45 },
+    ],
   },
   ...[3, 4, 5, 6].map((n) => ({
     id: `fuzz${n}`,
@@ -92,6 +95,16 @@ function deliverySchema(tenant: Tenant): JsonSchema {
       },
     },
   };
+}
+
+/** The run id of a started reconciliation run, when the answer is one. */
+function runIdOf(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as { runId?: unknown } | null;
+    return typeof body?.runId === 'string' ? body.runId : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function isWebhook(operation: Operation): boolean {
@@ -302,7 +315,7 @@ for (const engine of storeEngines()) {
       } else if (status >= 200 && status < 300) {
         const unsettled = await settled();
         if (unsettled) problems.push(unsettled);
-        const run = (JSON.parse(text || 'null') as { runId?: string } | null)?.runId;
+        const run = runIdOf(text);
         const fixture = fixtures.find((candidate) =>
           sent.headers.authorization?.endsWith(candidate.tenant.token),
         );
@@ -380,7 +393,7 @@ for (const engine of storeEngines()) {
 
     const bodyTargets = () => operations.filter((operation) => BODY_METHODS.has(operation.method));
     const expectNoFailures = (failures: string[]) =>
-      expect(failures, `\n${failures.join('\n\n')}\n`).toEqual([]);
+      expect(failures.length, `${failures.length} failing:\n\n${failures.join('\n\n')}\n`).toBe(0);
 
     it('answers valid requests generated from the OpenAPI schemas without a 5xx', async () => {
       expect(operations.length).toBeGreaterThanOrEqual(15);
@@ -642,7 +655,7 @@ for (const engine of storeEngines()) {
     }, 120_000);
 
     it('rejects deep nesting (100, 3000 and 20000 levels) without a 5xx, appending nothing', async () => {
-      expectNoFailures(await fuzz('deep nesting', 13_000, bodyTargets(), 6, bodyRequest('deep nesting')));
+      expectNoFailures(await fuzz('deep nesting', 13_000, bodyTargets(), 10, bodyRequest('deep nesting')));
     }, 120_000);
 
     it('is healthy afterwards: ready, and a valid registration still succeeds for every company', async () => {
@@ -656,7 +669,7 @@ for (const engine of storeEngines()) {
         if (answer.status !== 201)
           problems.push(`${tenant.id}: POST /v1/services answered ${answer.status}: ${excerpt(answer.text)}`);
       }
-      expect(problems).toEqual([]);
+      expectNoFailures(problems);
     }, 60_000);
   });
 }

@@ -59,7 +59,22 @@ function json(value: Json, label: string): WireBody {
 /** Paths to string values of the body (where text-only mutations go); the root when there are none. */
 function stringPaths(value: Json): Array<Array<string | number>> {
   const paths = pathsOf(value).filter((path) => path.length > 0 && typeof valueAt(value, path) === 'string');
-  return paths.length > 0 ? paths : pathsOf(value).filter((path) => path.length > 0);
+  if (paths.length > 0) return paths;
+  const any = pathsOf(value).filter((path) => path.length > 0);
+  // A body without fields (a command that takes none): the mutation goes into a field of its own.
+  return any.length > 0 ? any : [['x']];
+}
+
+/** Top-level properties that take any JSON (free-form, like `assignment`): where nesting is allowed to go deep. */
+function freeFormPaths(schema: JsonSchema, components: Components): string[][] {
+  const resolved = resolveSchema(schema, components);
+  const isFreeForm = (property: JsonSchema) => {
+    const options = property.anyOf ?? property.oneOf ?? [property];
+    return options.some((option) => Object.keys(option).length === 0);
+  };
+  return Object.entries(resolved.properties ?? {})
+    .filter(([, property]) => isFreeForm(property))
+    .map(([name]) => [name]);
 }
 
 function valueAt(value: Json, path: Array<string | number>): Json {
@@ -166,10 +181,14 @@ export const bodyMutations: Record<
         ),
       ),
 
-  'deep nesting': (valid) =>
+  'deep nesting': (valid, schema, components) =>
     fc
       .tuple(
-        fc.constantFrom(...pathsOf(valid).filter((path) => path.length === 1 || path.length === 0)),
+        fc.oneof(
+          // Free-form fields first: there the depth is the only bound.
+          { arbitrary: fc.constantFrom(...freeFormPaths(schema, components), ['x']), weight: 2 },
+          { arbitrary: fc.constantFrom(...pathsOf(valid).filter((path) => path.length <= 1)), weight: 1 },
+        ),
         fc.constantFrom(100, 3_000, 20_000),
         fc.constantFrom<'array' | 'object'>('array', 'object'),
       )
@@ -191,7 +210,10 @@ export const bodyMutations: Record<
           '"\\udc00\\ud800"',
           '"ok\\ud83d"',
         ),
-        fc.boolean(),
+        // One in four goes into a key instead of a value.
+        fc
+          .integer({ min: 0, max: 3 })
+          .map((n) => n === 0),
       )
       .map(([path, escaped, asKey]) => {
         if (asKey) {
