@@ -145,11 +145,25 @@ function excerpt(text: string | Buffer | undefined, length = 300): string {
   return value.length > length ? `${shown}… (${value.length} chars)` : shown;
 }
 
+/** What a client must never see in an error: SQL, driver and store errors, stacks, secrets. */
+const INTERNALS: RegExp[] = [
+  /\b(INSERT\s+INTO|SELECT\s+.+\s+FROM|UPDATE\s+\S+\s+SET|DELETE\s+FROM)\b/i,
+  /EVENTSTORE\./,
+  /"cause"/,
+  /\bat \S+ \(\S+:\d+:\d+\)/,
+  /invalid byte sequence|unsupported Unicode escape/i,
+  ...fuzzTenants
+    .flatMap((tenant) => [tenant.token, tenant.apiKey, tenant.webhookSecret])
+    .map((secret) => new RegExp(secret)),
+];
+
 /** What is wrong with one answer by the contract; empty when nothing is. */
 function contractProblems(status: number, contentType: string | undefined, text: string): string[] {
   const problems: string[] = [];
   if (status >= 500) problems.push(`answered ${status} (a 5xx)`);
   if (status >= 200 && status < 300) return problems;
+  const leak = INTERNALS.find((pattern) => pattern.test(text));
+  if (leak) problems.push(`the answer shows internals (${leak})`);
   if (!contentType?.toLowerCase().startsWith('application/json')) {
     problems.push(`content-type is ${contentType ?? '(none)'}, not application/json`);
   }
