@@ -528,6 +528,25 @@ for (const engine of storeEngines()) {
       expectNoFailures(failures);
     }, 120_000);
 
+    it('answers methods a route does not have, and paths no route has, in the error envelope', async () => {
+      const failures = await fuzz('unknown methods and paths', 14_000, operations, 4, (operation, fixture) =>
+        fc
+          .tuple(
+            fc.constantFrom('DELETE', 'PUT', 'OPTIONS', 'PROPFIND', operation.method),
+            fc.constantFrom('', '/', '/x', '//', '/..', '?', '#frag', '/%2e%2e'),
+          )
+          .filter(([method, suffix]) => method !== operation.method || suffix !== '')
+          .map(([method, suffix]) => ({
+            operation: operationName(operation),
+            mutation: `unknown methods and paths: ${method} …${suffix}`,
+            method,
+            url: `${harness.url}${pathOf(operation, fixture)}${suffix}`,
+            headers: headersOf(operation, fixture, undefined),
+          })),
+      );
+      expectNoFailures(failures);
+    }, 120_000);
+
     it('rejects bad If-Match headers in the error envelope, appending nothing', async () => {
       const targets = operations.filter((operation) =>
         operation.parameters.some((parameter) => parameter.in === 'header' && parameter.name === 'if-match'),
