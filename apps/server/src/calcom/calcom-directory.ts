@@ -1,5 +1,20 @@
-import { type CalcomClient, createCalcomClient, rateLimiterFor } from '@calsync/calcom';
+import { createHash } from 'node:crypto';
+import { type CalcomClient, createCalcomClient, type RateLimiter, rateLimiterFor } from '@calsync/calcom';
+import type { TeamRateLimitWait } from '@calsync/domain';
 import type { AppConfig, CompanyCalcom, CompanyConfig } from '../config/load-config.js';
+
+/** The limiter of a key as configured: the per-minute budget and the cap on an advertised reset. */
+export function limiterForSettings(settings: CompanyCalcom, sync: AppConfig['sync']): RateLimiter {
+  return rateLimiterFor(settings.apiKey, {
+    limit: sync.rateLimitPerMinute,
+    maxResetMs: sync.maxRateLimitResetMs,
+  });
+}
+
+/** Names a key in logs and status without revealing it. */
+export function keyFingerprint(apiKey: string): string {
+  return `sha256:${createHash('sha256').update(apiKey).digest('hex').slice(0, 12)}`;
+}
 
 export interface CompanyCalcomAccess {
   companyId: string;
@@ -17,12 +32,12 @@ export class CalcomDirectory {
 
   constructor(
     companies: readonly CompanyConfig[],
-    sync: AppConfig['sync'],
+    private readonly sync: AppConfig['sync'],
     makeClient: (settings: CompanyCalcom) => CalcomClient = (settings) =>
       createCalcomClient({
         apiUrl: settings.apiUrl,
         apiKey: settings.apiKey,
-        limiter: rateLimiterFor(settings.apiKey, { limit: sync.rateLimitPerMinute }),
+        limiter: limiterForSettings(settings, sync),
       }),
   ) {
     for (const company of companies) {
@@ -43,6 +58,25 @@ export class CalcomDirectory {
 
   clientForTeam(teamId: number): CalcomClient | null {
     return this.byTeam.get(teamId)?.client ?? null;
+  }
+
+  /**
+   * Whether the team's key is held after a 429, until when, and what Cal.com advertised against what was
+   * applied: the team context of every status of the team's services.
+   */
+  rateLimitWait(teamId: number): TeamRateLimitWait | null {
+    const access = this.byTeam.get(teamId);
+    if (!access) return null;
+    const pause = limiterForSettings(access.settings, this.sync).snapshot().pause;
+    if (!pause || !Number.isFinite(pause.untilMs)) return null;
+    return {
+      key: keyFingerprint(access.settings.apiKey),
+      until: new Date(pause.untilMs).toISOString(),
+      advertisedResetMs: pause.advertisedMs,
+      appliedResetMs: pause.waitMs,
+      capped: pause.capped,
+      maxResetMs: pause.maxResetMs,
+    };
   }
 
   teams(): CompanyCalcomAccess[] {
