@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { clampTimerDelay } from './rate-limit-delay.js';
 import {
   DEFAULT_MAX_RATE_LIMIT_RESET_MS,
+  DEFAULT_RATE_LIMIT_BACKOFF_MS,
   governingLimit,
   type HeaderSource,
   parseAdvertisedLimits,
@@ -83,6 +84,8 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
   );
   let limit = options.limit ?? DEFAULT_RATE_LIMIT;
   let pause: RateLimitPause | null = null;
+  // Cal.com's own block after a 429 (60 s): what an unreadable reset stands for, whatever our pacing window.
+  const blockMs = Math.min(DEFAULT_RATE_LIMIT_BACKOFF_MS, maxResetMs);
   let inFlight = 0;
   // Expiry times of cooling slots, kept sorted so the earliest to free up is first.
   const cooling: number[] = [];
@@ -165,7 +168,7 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
       grant();
     },
     pauseFor(ms, wait) {
-      const applied = Math.min(clampTimerDelay(ms, windowMs), maxResetMs);
+      const applied = Math.min(clampTimerDelay(ms, blockMs), maxResetMs);
       const until = now() + applied;
       if (until > pausedUntil) {
         pausedUntil = until;
@@ -181,7 +184,7 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
       grant();
     },
     resetBounds() {
-      return { maxResetMs, windowMs };
+      return { maxResetMs, windowMs: blockMs };
     },
     snapshot() {
       const at = now();
