@@ -11,6 +11,20 @@ export function limiterForSettings(settings: CompanyCalcom, sync: AppConfig['syn
   });
 }
 
+/** A limiter's pause after a 429 as the team context of a status: key (hashed), until, advertised vs applied. */
+export function teamRateLimitWait(limiter: RateLimiter, apiKey: string): TeamRateLimitWait | null {
+  const pause = limiter.snapshot().pause;
+  if (!pause || !Number.isFinite(pause.untilMs)) return null;
+  return {
+    key: keyFingerprint(apiKey),
+    until: new Date(pause.untilMs).toISOString(),
+    advertisedResetMs: pause.advertisedMs,
+    appliedResetMs: pause.waitMs,
+    capped: pause.capped,
+    maxResetMs: pause.maxResetMs,
+  };
+}
+
 /** Names a key in logs and status without revealing it. */
 export function keyFingerprint(apiKey: string): string {
   return `sha256:${createHash('sha256').update(apiKey).digest('hex').slice(0, 12)}`;
@@ -67,16 +81,7 @@ export class CalcomDirectory {
   rateLimitWait(teamId: number): TeamRateLimitWait | null {
     const access = this.byTeam.get(teamId);
     if (!access) return null;
-    const pause = limiterForSettings(access.settings, this.sync).snapshot().pause;
-    if (!pause || !Number.isFinite(pause.untilMs)) return null;
-    return {
-      key: keyFingerprint(access.settings.apiKey),
-      until: new Date(pause.untilMs).toISOString(),
-      advertisedResetMs: pause.advertisedMs,
-      appliedResetMs: pause.waitMs,
-      capped: pause.capped,
-      maxResetMs: pause.maxResetMs,
-    };
+    return teamRateLimitWait(limiterForSettings(access.settings, this.sync), access.settings.apiKey);
   }
 
   teams(): CompanyCalcomAccess[] {
