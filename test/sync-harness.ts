@@ -84,6 +84,8 @@ export interface SyncHarnessOptions {
   /** Wraps the real client (a double that throws, say). */
   client?: (real: CalcomClient) => CalcomClient;
   random?: () => number;
+  /** The manager's clock when time is not manual. */
+  clock?: () => Date;
   logger?: ReturnType<typeof createLogger>;
 }
 
@@ -122,7 +124,7 @@ export class SyncHarness {
       commands: this.commands,
       clientForTeam: (teamId) => (teamId === TEAM_ID ? this.client : null),
       rateLimitWait: (teamId) => (teamId === TEAM_ID ? teamRateLimitWait(limiter, API_KEY) : null),
-      clock: this.time ? this.time.clock : () => new Date(),
+      clock: this.time ? this.time.clock : (options.clock ?? (() => new Date())),
       random: options.random ?? (() => 0.5),
       policy: {
         maxAttempts: 5,

@@ -160,6 +160,27 @@ describe('a push that throws is recorded as a failure, never left as plain pendi
     await expectRecordedFailure(harness, 'haircut');
   });
 
+  it('when the clock throws once the answer is in', async () => {
+    let breakNext = false;
+    harness = await SyncHarness.start({
+      clock: () => {
+        if (!breakNext) return new Date();
+        breakNext = false;
+        throw new Error('boom: the clock throws');
+      },
+      client: (real): CalcomClient => ({
+        ...real,
+        updateTeamEventType: (...args) =>
+          real.updateTeamEventType(...args).map((answer) => {
+            breakNext = true;
+            return answer;
+          }),
+      }),
+    });
+    await harness.registerLinked('haircut', serviceFields('Herrenhaarschnitt'));
+    await expectRecordedFailure(harness, 'haircut');
+  });
+
   it('when computing the retry time throws', async () => {
     harness = await SyncHarness.start({
       random: () => {
