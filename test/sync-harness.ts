@@ -9,6 +9,7 @@ import {
   statusView,
 } from '@calsync/domain';
 import { createInMemoryEventStore, type EventStore, type Subscription } from '@calsync/eventstore';
+import { teamRateLimitWait } from '../apps/server/src/calcom/calcom-directory.js';
 import { createLogger } from '../apps/server/src/logger.js';
 import { ServiceCommandBus } from '../apps/server/src/services/service-command-bus.js';
 import { ServiceReadModel } from '../apps/server/src/services/service-read-model.js';
@@ -80,6 +81,12 @@ export interface SyncHarnessOptions {
   store?: EventStore;
   simulator?: CalcomSimulator;
   limiter?: RateLimiter;
+  /** Wraps the real client (a double that throws, say). */
+  client?: (real: CalcomClient) => CalcomClient;
+  random?: () => number;
+  /** The manager's clock when time is not manual. */
+  clock?: () => Date;
+  logger?: ReturnType<typeof createLogger>;
 }
 
 /**
@@ -108,15 +115,17 @@ export class SyncHarness {
       streamPrefixes: ['service-'],
       handler: (event) => this.readModel.handle(event),
     });
-    this.client = createCalcomClient({ apiUrl: simulator.url, apiKey: API_KEY, limiter });
+    const real = createCalcomClient({ apiUrl: simulator.url, apiKey: API_KEY, limiter });
+    this.client = options.client ? options.client(real) : real;
     this.time = options.manualTime ? new ManualTime() : null;
     this.manager = new SyncProcessManager({
       store,
       readModel: this.readModel,
       commands: this.commands,
       clientForTeam: (teamId) => (teamId === TEAM_ID ? this.client : null),
-      clock: this.time ? this.time.clock : () => new Date(),
-      random: () => 0.5,
+      rateLimitWait: (teamId) => (teamId === TEAM_ID ? teamRateLimitWait(limiter, API_KEY) : null),
+      clock: this.time ? this.time.clock : (options.clock ?? (() => new Date())),
+      random: options.random ?? (() => 0.5),
       policy: {
         maxAttempts: 5,
         baseDelayMs: 1000,
@@ -124,7 +133,7 @@ export class SyncHarness {
         minPushIntervalMs: 0,
         ...options.policy,
       },
-      logger: quietLogger,
+      logger: options.logger ?? quietLogger,
       ...(this.time ? { timers: this.time } : {}),
     });
   }

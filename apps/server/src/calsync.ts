@@ -74,6 +74,7 @@ export class Calsync {
       readModel: this.readModel,
       commands: this.commands,
       clientForTeam: (teamId) => this.directory.clientForTeam(teamId),
+      rateLimitWait: (teamId) => this.directory.rateLimitWait(teamId),
       clock: this.clock,
       random: this.random,
       policy: config.sync,

@@ -96,6 +96,24 @@ describe('The OpenAPI document', () => {
     expect((document as { security?: unknown }).security).toEqual([{ bearer: [] }]);
   });
 
+  it('documents why a pending service waits: sync.waiting with its reason, end and the capped reset', () => {
+    const schemas = (document as { components?: { schemas?: Record<string, unknown> } }).components?.schemas;
+    const view = schemas?.ServiceView as
+      | {
+          properties?: {
+            sync?: { properties?: Record<string, { anyOf?: unknown[]; properties?: unknown }> };
+          };
+        }
+      | undefined;
+    const sync = view?.properties?.sync?.properties;
+    expect(sync?.nextRetryAt).toBeDefined();
+    const waiting = JSON.stringify(sync?.waiting);
+    for (const field of ['reason', 'until', 'message', 'advertisedResetMs', 'appliedResetMs', 'capped']) {
+      expect(waiting).toContain(`"${field}"`);
+    }
+    expect(waiting).toContain('rate_limited');
+  });
+
   it('serves the document’s viewer', async () => {
     const viewer = await app.inject({ method: 'GET', url: '/docs' });
     const page =

@@ -1,3 +1,5 @@
+import type { RateLimitWait } from './rate-limit-headers.js';
+
 /** How a Cal.com call failed; the sync process manager picks its retry policy from this alone. */
 export type CalcomFailureKind = 'rate_limited' | 'transient' | 'rejected' | 'unauthorized' | 'not_found';
 
@@ -10,6 +12,8 @@ export interface CalcomError {
   message: string;
   /** Only for rate_limited: how long Cal.com asked us to stay away. */
   retryAfterMs: number | null;
+  /** Only for rate_limited: what Cal.com advertised and whether it was capped or replaced by the window. */
+  rateLimitWait?: RateLimitWait;
 }
 
 export function calcomFailure(

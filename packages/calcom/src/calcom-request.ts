@@ -1,7 +1,8 @@
 import { err, ok, type Result, ResultAsync } from 'neverthrow';
 import { errorMessageFromBody, successEnvelopeSchema } from './api-envelope.js';
 import { type CalcomError, calcomFailure, failureKindForStatus } from './calcom-failure.js';
-import { retryAfterFromHeaders } from './rate-limit-headers.js';
+import { clampTimerDelay } from './rate-limit-delay.js';
+import { rateLimitWait } from './rate-limit-headers.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { parseStorableJson } from './storable-answer.js';
 
@@ -41,7 +42,11 @@ function describeNetworkError(error: unknown): string {
   return `network error: ${error.message}`;
 }
 
-function interpret(response: Response, text: string): Result<CalcomAnswer, CalcomError> {
+function interpret(
+  response: Response,
+  text: string,
+  limiter: RateLimiter,
+): Result<CalcomAnswer, CalcomError> {
   const { status } = response;
   // Text Cal.com holds is made storable before any schema reads it (docs/limits.md).
   const parsed = parseStorableJson(text);
@@ -61,8 +66,9 @@ function interpret(response: Response, text: string): Result<CalcomAnswer, Calco
   }
   const kind = failureKindForStatus(status);
   const message = errorMessageFromBody(body, status, response.statusText);
-  const retryAfterMs = kind === 'rate_limited' ? retryAfterFromHeaders(response.headers) : null;
-  return err(calcomFailure(kind, message, status, retryAfterMs));
+  if (kind !== 'rate_limited') return err(calcomFailure(kind, message, status));
+  const wait = rateLimitWait(response.headers, limiter.resetBounds());
+  return err({ ...calcomFailure(kind, message, status, wait.waitMs), rateLimitWait: wait });
 }
 
 async function attempt(
@@ -70,7 +76,10 @@ async function attempt(
   call: CalcomCall,
 ): Promise<Result<CalcomAnswer, CalcomError>> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new RequestTimeout()), connection.timeoutMs);
+  const timer = setTimeout(
+    () => controller.abort(new RequestTimeout()),
+    clampTimerDelay(connection.timeoutMs, 10_000),
+  );
   try {
     const headers: Record<string, string> = {
       authorization: `Bearer ${connection.apiKey}`,
@@ -87,9 +96,9 @@ async function attempt(
     // The body is read under the same deadline: a server that sends headers and then stalls is a timeout too.
     const text = await response.text();
     connection.limiter.observe(response.headers);
-    const result = interpret(response, text);
+    const result = interpret(response, text, connection.limiter);
     if (result.isErr() && result.error.retryAfterMs !== null)
-      connection.limiter.pauseFor(result.error.retryAfterMs);
+      connection.limiter.pauseFor(result.error.retryAfterMs, result.error.rateLimitWait);
     return result;
   } catch (error) {
     if (controller.signal.aborted && controller.signal.reason instanceof RequestTimeout) {

@@ -32,12 +32,18 @@ export {
   writeBody,
 } from './event-type-schema.js';
 export { fieldsNotTaken, type NotTakenField } from './not-taken.js';
+export { clampTimerDelay, MAX_TIMER_DELAY_MS } from './rate-limit-delay.js';
 export {
   type AdvertisedLimit,
+  DEFAULT_MAX_RATE_LIMIT_RESET_MS,
   DEFAULT_RATE_LIMIT_BACKOFF_MS,
   governingLimit,
   type HeaderSource,
+  MAX_PLAUSIBLE_RESET_MS,
   parseAdvertisedLimits,
+  type RateLimitWait,
+  type RateLimitWaitOptions,
+  rateLimitWait,
   retryAfterFromHeaders,
 } from './rate-limit-headers.js';
 export {
@@ -47,6 +53,7 @@ export {
   type RateLimiter,
   type RateLimiterOptions,
   type RateLimiterSnapshot,
+  type RateLimitPause,
   rateLimiterFor,
 } from './rate-limiter.js';
 export {

@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { governingLimit, type HeaderSource, parseAdvertisedLimits } from './rate-limit-headers.js';
+import { clampTimerDelay } from './rate-limit-delay.js';
+import {
+  DEFAULT_MAX_RATE_LIMIT_RESET_MS,
+  DEFAULT_RATE_LIMIT_BACKOFF_MS,
+  governingLimit,
+  type HeaderSource,
+  parseAdvertisedLimits,
+  type RateLimitWait,
+  type RateLimitWaitOptions,
+} from './rate-limit-headers.js';
 
 /**
  * Keeps one API key under Cal.com's advertised limit, so that a burst of work never trips the 60-second block.
@@ -18,8 +27,13 @@ export interface RateLimiter {
   run<T>(task: () => Promise<T>): Promise<T>;
   /** Adopts Cal.com's view from `X-RateLimit-Limit-*`, `-Remaining-*` and `-Reset-*`. */
   observe(headers: HeaderSource): void;
-  /** Grants nothing for `ms` (after a 429). */
-  pauseFor(ms: number): void;
+  /**
+   * Grants nothing for `ms` (after a 429), never longer than `maxResetMs`; `wait` tells what Cal.com advertised,
+   * kept for the status of the services that wait.
+   */
+  pauseFor(ms: number, wait?: RateLimitWait): void;
+  /** The cap and the window a 429's headers are read with. */
+  resetBounds(): Required<RateLimitWaitOptions>;
   snapshot(): RateLimiterSnapshot;
 }
 
@@ -31,6 +45,19 @@ export interface RateLimiterSnapshot {
   cooling: number;
   waiting: number;
   pausedUntil: number | null;
+  /** Why the key is paused (the 429 that paused it longest), while it is. */
+  pause: RateLimitPause | null;
+}
+
+/** A key held after a 429: until when, and what Cal.com advertised against what was applied. */
+export interface RateLimitPause {
+  untilMs: number;
+  /** The wait applied, capped. */
+  waitMs: number;
+  advertisedMs: number | null;
+  capped: boolean;
+  fallback: boolean;
+  maxResetMs: number;
 }
 
 export interface RateLimiterOptions {
@@ -38,18 +65,27 @@ export interface RateLimiterOptions {
   windowMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Longest pause a 429 (or an advertised surplus) may impose; defaults to 15 minutes. */
+  maxResetMs?: number;
 }
 
 export const DEFAULT_RATE_LIMIT = 120;
 export const DEFAULT_RATE_WINDOW_MS = 60_000;
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, clampTimerDelay(ms)));
 
 export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? realSleep;
   const windowMs = options.windowMs ?? DEFAULT_RATE_WINDOW_MS;
+  const maxResetMs = clampTimerDelay(
+    options.maxResetMs ?? DEFAULT_MAX_RATE_LIMIT_RESET_MS,
+    DEFAULT_MAX_RATE_LIMIT_RESET_MS,
+  );
   let limit = options.limit ?? DEFAULT_RATE_LIMIT;
+  let pause: RateLimitPause | null = null;
+  // Cal.com's own block after a 429 (60 s): what an unreadable reset stands for, whatever our pacing window.
+  const blockMs = Math.min(DEFAULT_RATE_LIMIT_BACKOFF_MS, maxResetMs);
   let inFlight = 0;
   // Expiry times of cooling slots, kept sorted so the earliest to free up is first.
   const cooling: number[] = [];
@@ -70,7 +106,7 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
   function wakeUpAt(at: number): void {
     if (wakeAt !== null && wakeAt <= at) return;
     wakeAt = at;
-    void sleep(Math.max(0, at - now())).then(() => {
+    void sleep(clampTimerDelay(at - now(), windowMs)).then(() => {
       if (wakeAt === at) wakeAt = null;
       grant();
     });
@@ -127,12 +163,28 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
       const at = now();
       prune(at);
       const surplus = limit - advertised.remaining - (inFlight + cooling.length);
-      for (let i = 0; i < surplus; i++) addCooling(at + advertised.resetMs);
+      const resetMs = Math.min(clampTimerDelay(advertised.resetMs, windowMs), maxResetMs);
+      for (let i = 0; i < Math.min(surplus, limit); i++) addCooling(at + resetMs);
       grant();
     },
-    pauseFor(ms) {
-      pausedUntil = Math.max(pausedUntil, now() + ms);
+    pauseFor(ms, wait) {
+      const applied = Math.min(clampTimerDelay(ms, blockMs), maxResetMs);
+      const until = now() + applied;
+      if (until > pausedUntil) {
+        pausedUntil = until;
+        pause = {
+          untilMs: until,
+          waitMs: applied,
+          advertisedMs: wait?.advertisedMs ?? null,
+          capped: (wait?.capped ?? false) || applied < ms,
+          fallback: wait?.fallback ?? false,
+          maxResetMs,
+        };
+      }
       grant();
+    },
+    resetBounds() {
+      return { maxResetMs, windowMs: blockMs };
     },
     snapshot() {
       const at = now();
@@ -144,6 +196,7 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
         cooling: cooling.length,
         waiting: waiters.length,
         pausedUntil: pausedUntil > at ? pausedUntil : null,
+        pause: pause && pause.untilMs > at ? { ...pause } : null,
       };
     },
   };

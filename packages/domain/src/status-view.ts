@@ -30,6 +30,8 @@ export interface ServiceView {
     lastError: SyncError | null;
     attempts: number;
     nextRetryAt: string | null;
+    /** Why a pending service is not being pushed right now and until when (its team's key is rate-limited). */
+    waiting: SyncWaiting | null;
   };
   divergence: {
     detectedAt: string;
@@ -43,9 +45,69 @@ export interface ServiceView {
   updatedAt: string | null;
 }
 
-/** Team-wide facts that change what a service's status means (credentials paused). */
+/** Why a pending service waits: Cal.com rate-limited its team's API key. */
+export interface SyncWaiting {
+  reason: 'rate_limited';
+  until: string;
+  message: string;
+  /** The reset Cal.com advertised in ms, null when it sent none that could be read (the window was assumed). */
+  advertisedResetMs: number | null;
+  /** The wait applied in ms: the advertised reset, capped, or the window. */
+  appliedResetMs: number;
+  capped: boolean;
+}
+
+/** Cal.com answered 429 for the team's API key: every push of the team waits until `until`. */
+export interface TeamRateLimitWait {
+  /** Which key (a short hash, never the key itself). */
+  key: string;
+  until: string;
+  advertisedResetMs: number | null;
+  appliedResetMs: number;
+  capped: boolean;
+  /** The cap applied (sync.maxRateLimitResetMs). */
+  maxResetMs: number;
+}
+
+/** Team-wide facts that change what a service's status means (credentials paused, key rate-limited). */
 export interface TeamSyncContext {
   paused: { since: string; message: string } | null;
+  rateLimited?: TeamRateLimitWait | null;
+}
+
+function seconds(ms: number): string {
+  return `${Math.ceil(ms / 1000)} s`;
+}
+
+function rateLimitSentence(wait: TeamRateLimitWait): string {
+  const base = `Cal.com rate-limited this team's API key; pushes wait until ${wait.until}`;
+  if (wait.advertisedResetMs === null)
+    return `${base} (no readable reset was sent, the ${seconds(wait.appliedResetMs)} window is assumed).`;
+  if (wait.capped)
+    return `${base} (Cal.com advertised ${seconds(wait.advertisedResetMs)}, capped at ${seconds(wait.maxResetMs)} by sync.maxRateLimitResetMs).`;
+  return `${base} (reset advertised by Cal.com: ${seconds(wait.advertisedResetMs)}).`;
+}
+
+/** The rate-limit wait a service is subject to: only while it has something to push. */
+function waitingOf(state: ServiceState, team: TeamSyncContext): SyncWaiting | null {
+  const wait = team.rateLimited;
+  if (!wait || state.status !== 'pending' || team.paused) return null;
+  return {
+    reason: 'rate_limited',
+    until: wait.until,
+    message: rateLimitSentence(wait),
+    advertisedResetMs: wait.advertisedResetMs,
+    appliedResetMs: wait.appliedResetMs,
+    capped: wait.capped,
+  };
+}
+
+/** The later of the service's own retry time and its team's rate-limit wait. */
+function nextRetryAtOf(state: ServiceState, waiting: SyncWaiting | null): string | null {
+  const own = state.sync.nextRetryAt;
+  if (!waiting) return own;
+  if (own === null) return waiting.until;
+  return Date.parse(own) >= Date.parse(waiting.until) ? own : waiting.until;
 }
 
 function statusMessage(state: ServiceState, team: TeamSyncContext): string {
@@ -55,6 +117,7 @@ function statusMessage(state: ServiceState, team: TeamSyncContext): string {
       return 'Not linked to a Cal.com event type; nothing is synced.';
     case 'pending':
       if (team.paused) return `Waiting: sync for this Cal.com team is paused (${team.paused.message}).`;
+      if (team.rateLimited) return `Waiting: ${rateLimitSentence(team.rateLimited)}`;
       if (state.sync.nextRetryAt && error) {
         return `Retrying after a ${error.kind.replace('_', ' ')} failure (${error.message}).`;
       }
@@ -94,6 +157,8 @@ function reasons(state: ServiceState, team: TeamSyncContext): Reason[] {
       message: `Cal.com rejected the team's credentials: ${team.paused.message}`,
     });
   }
+  const waiting = waitingOf(state, team);
+  if (waiting) list.push({ code: 'CALCOM_RATE_LIMITED', message: waiting.message });
   return list;
 }
 
@@ -151,13 +216,14 @@ function nextAction(state: ServiceState, team: TeamSyncContext): NextAction | nu
   }
 }
 
-const noTeamContext: TeamSyncContext = { paused: null };
+const noTeamContext: TeamSyncContext = { paused: null, rateLimited: null };
 
 /** The status view of a service (SPEC §5, §9). Bookable ⇔ isActive ∧ status = synced. */
 export function statusView(state: ServiceState, team: TeamSyncContext = noTeamContext): ServiceView {
   if (!state.exists || !state.fields)
     throw new Error(`statusView of a service that does not exist (${state.serviceId})`);
   const notBookableReasons = reasons(state, team);
+  const waiting = waitingOf(state, team);
   const calcom = state.link
     ? { eventTypeId: state.link.eventTypeId, teamId: state.link.teamId }
     : state.createIn !== null
@@ -178,7 +244,8 @@ export function statusView(state: ServiceState, team: TeamSyncContext = noTeamCo
       lastSuccessAt: state.sync.lastSuccessAt,
       lastError: state.sync.lastError,
       attempts: state.sync.attempts,
-      nextRetryAt: state.sync.nextRetryAt,
+      nextRetryAt: nextRetryAtOf(state, waiting),
+      waiting,
     },
     divergence: state.divergence
       ? {

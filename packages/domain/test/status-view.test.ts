@@ -19,6 +19,18 @@ import {
 } from './service-facts.js';
 import { stateAfter } from './service-spec.js';
 
+const rateLimited = {
+  paused: null,
+  rateLimited: {
+    key: 'sha256:0123456789ab',
+    until: minute(15),
+    advertisedResetMs: 3_600_000,
+    appliedResetMs: 900_000,
+    capped: true,
+    maxResetMs: 900_000,
+  },
+};
+
 const paused = { paused: { since: minute(3), message: '401 Unauthorized: invalid API key' } };
 
 const priceDivergence = diverged(
@@ -201,6 +213,54 @@ describe('the status view of a service (SPEC §5, §9 ServiceView)', () => {
     ]);
     expect(view.nextAction?.code).toBe('FIX_CALCOM_CREDENTIALS');
     expect(statusView(statesByStatus.error, paused).nextAction?.code).toBe('FIX_CALCOM_CREDENTIALS');
+  });
+
+  it('a service waiting behind a rate-limited key says why and until when, and shows the capped reset', () => {
+    const view = statusView(statesByStatus.pending, rateLimited);
+    expect(view.sync.nextRetryAt).toBe(minute(15));
+    expect(view.sync.waiting).toEqual({
+      reason: 'rate_limited',
+      until: minute(15),
+      message: expect.stringContaining('capped at 900 s by sync.maxRateLimitResetMs'),
+      advertisedResetMs: 3_600_000,
+      appliedResetMs: 900_000,
+      capped: true,
+    });
+    expect(view.sync.message).toContain('Cal.com advertised 3600 s');
+    expect(view.notBookableReasons.map((reason) => reason.code)).toEqual([
+      'SYNC_PENDING',
+      'CALCOM_RATE_LIMITED',
+    ]);
+  });
+
+  it('a service’s own later retry time wins over its team’s rate-limit wait', () => {
+    const failing = stateAfter(registered(), linked(), syncRequested('s1'), syncFailed('s1', 'transient'));
+    const view = statusView(failing, rateLimited);
+    expect(view.sync.nextRetryAt).toBe(minute(30));
+    expect(view.sync.waiting?.until).toBe(minute(15));
+  });
+
+  it('a rate-limit wait with no readable reset says the window was assumed', () => {
+    const window = {
+      paused: null,
+      rateLimited: {
+        ...rateLimited.rateLimited,
+        advertisedResetMs: null,
+        appliedResetMs: 60_000,
+        capped: false,
+      },
+    };
+    expect(statusView(statesByStatus.pending, window).sync.waiting?.message).toContain(
+      '60 s window is assumed',
+    );
+  });
+
+  it('a rate-limited key changes nothing for a service with nothing to push', () => {
+    for (const status of ['synced', 'error', 'diverged', 'never'] as const) {
+      const view = statusView(statesByStatus[status], rateLimited);
+      expect(view.sync.waiting).toBeNull();
+      expect(view.sync.nextRetryAt).toBe(statusView(statesByStatus[status]).sync.nextRetryAt);
+    }
   });
 
   it('a paused team does not make a synced service less bookable', () => {

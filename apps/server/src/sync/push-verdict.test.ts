@@ -1,4 +1,4 @@
-import { type CalcomEventType, calcomFailure } from '@calsync/calcom';
+import { type CalcomEventType, calcomFailure, MAX_TIMER_DELAY_MS, rateLimitWait } from '@calsync/calcom';
 import { defaultFields, defaultRetryPolicy, type PushPlan, toCalcomValues } from '@calsync/domain';
 import { err, ok } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
@@ -107,5 +107,31 @@ describe('push verdicts', () => {
     const verdict = pushVerdict(create, ok({ eventType: { ...held, id: 2002 }, notTaken }), context);
     expect(verdict.command).toMatchObject({ type: 'RecordSyncSucceeded', eventTypeId: 2002 });
     expect(verdict.needsFollowUpPush).toBe(true);
+  });
+});
+
+describe('push verdicts after a 429', () => {
+  it('name the cap when Cal.com advertised a longer reset', () => {
+    const wait = rateLimitWait({ 'X-RateLimit-Reset-Default': '3600' }, { maxResetMs: 900_000 });
+    const error = {
+      ...calcomFailure('rate_limited', 'Too many requests', 429, wait.waitMs),
+      rateLimitWait: wait,
+    };
+    const verdict = pushVerdict(plan, err(error), context);
+    expect(verdict.command).toMatchObject({
+      type: 'RecordSyncFailed',
+      kind: 'rate_limited',
+      retryAt: new Date(now.getTime() + 900_000).toISOString(),
+    });
+    expect(verdict.command.type === 'RecordSyncFailed' && verdict.command.message).toContain(
+      'Cal.com advertised a reset of 3600 s; capped at 900 s by sync.maxRateLimitResetMs',
+    );
+  });
+
+  it('never compute a retry time beyond what a timer can wait, whatever the delay asked for', () => {
+    const error = calcomFailure('rate_limited', 'Too many requests', 429, 1e20);
+    const verdict = pushVerdict(plan, err(error), context);
+    const retryAt = verdict.command.type === 'RecordSyncFailed' ? verdict.command.retryAt : null;
+    expect(Date.parse(retryAt ?? '') - now.getTime()).toBeLessThanOrEqual(MAX_TIMER_DELAY_MS);
   });
 });

@@ -1,4 +1,10 @@
-import type { CalcomError, NotTakenField, WriteOutcome } from '@calsync/calcom';
+import {
+  type CalcomError,
+  clampTimerDelay,
+  DEFAULT_RATE_LIMIT_BACKOFF_MS,
+  type NotTakenField,
+  type WriteOutcome,
+} from '@calsync/calcom';
 import {
   type PushPlan,
   type RecordSyncFailed,
@@ -60,16 +66,33 @@ function failed(
 /** The retry time of a rate-limited or transient failure, or null once attempts are used up. */
 function retryAtFor(plan: PushPlan, error: CalcomError, context: VerdictContext): string | null {
   const delay = retryDelayMs(error.kind, plan.attempt, context.policy, context.jitter, error.retryAfterMs);
-  return delay === null ? null : new Date(context.now.getTime() + delay).toISOString();
+  if (delay === null) return null;
+  // Bounded like every timer of the sync: an absurd delay can neither overflow a Date nor a timer.
+  return new Date(
+    context.now.getTime() + clampTimerDelay(delay, DEFAULT_RATE_LIMIT_BACKOFF_MS),
+  ).toISOString();
+}
+
+/** What the wait after a 429 was based on, when it was not simply Cal.com's advertised reset. */
+function rateLimitNote(error: CalcomError): string {
+  const wait = error.rateLimitWait;
+  if (!wait) return '';
+  const s = (ms: number) => `${Math.ceil(ms / 1000)} s`;
+  if (wait.capped && wait.advertisedMs !== null)
+    return ` (Cal.com advertised a reset of ${s(wait.advertisedMs)}; capped at ${s(wait.maxResetMs)} by sync.maxRateLimitResetMs)`;
+  if (wait.fallback)
+    return ` (no readable rate-limit reset was sent; the ${s(wait.waitMs)} window was assumed)`;
+  return '';
 }
 
 function failureVerdict(plan: PushPlan, error: CalcomError, context: VerdictContext): PushVerdict {
   const retryable = error.kind === 'rate_limited' || error.kind === 'transient';
   const retryAt = retryable ? retryAtFor(plan, error, context) : null;
+  const cause = `${error.message}${rateLimitNote(error)}`;
   const message =
     retryable && retryAt === null
-      ? `${error.message} (gave up after ${plan.attempt} attempt${plan.attempt === 1 ? '' : 's'})`
-      : error.message;
+      ? `${cause} (gave up after ${plan.attempt} attempt${plan.attempt === 1 ? '' : 's'})`
+      : cause;
   return {
     command: failed(plan, context, { kind: error.kind, httpStatus: error.httpStatus, message, retryAt }),
     pausesTeam: error.kind === 'unauthorized',

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { CalcomClient } from '@calsync/calcom';
-import { type Actor, nextPush, SERVICE_STREAM_PREFIX, type TeamSyncContext } from '@calsync/domain';
+import {
+  type Actor,
+  nextPush,
+  SERVICE_STREAM_PREFIX,
+  type TeamRateLimitWait,
+  type TeamSyncContext,
+} from '@calsync/domain';
 import type { EventStore, RecordedEvent, Subscription } from '@calsync/eventstore';
 import type { Result } from 'neverthrow';
 import type { Logger } from 'pino';
@@ -31,6 +37,8 @@ export interface SyncProcessManagerDeps {
   logger: Logger;
   newId?: () => string;
   timers?: SyncTimers;
+  /** Whether a team's API key is held after a 429 (its limiter's pause); none when not given. */
+  rateLimitWait?: (teamId: number) => TeamRateLimitWait | null;
 }
 
 /**
@@ -142,7 +150,7 @@ export class SyncProcessManager {
 
   /** What every status of the team's services must say (pass it to statusView). */
   teamContext(teamId: number): TeamSyncContext {
-    return this.pauses.context(teamId);
+    return { ...this.pauses.context(teamId), rateLimited: this.deps.rateLimitWait?.(teamId) ?? null };
   }
 
   /**

@@ -1,3 +1,4 @@
+import { clampTimerDelay } from '@calsync/calcom';
 import type { SyncTimers } from './sync-timers.js';
 
 /** What a service needs now, as the process manager sees it. */
@@ -111,7 +112,7 @@ export class SyncScheduler {
     await Promise.race([
       Promise.all(calls),
       new Promise<void>((resolve) => {
-        deadline = setTimeout(resolve, drainMs);
+        deadline = setTimeout(resolve, clampTimerDelay(drainMs));
       }),
     ]);
     clearTimeout(deadline);

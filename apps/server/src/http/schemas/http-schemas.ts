@@ -43,7 +43,28 @@ export const serviceViewSchema = z
         })
         .nullable(),
       attempts: z.number().int(),
-      nextRetryAt: z.string().nullable(),
+      nextRetryAt: z.string().nullable().meta({
+        description:
+          'The service’s own retry time, or the end of its team’s rate-limit wait, whichever is later',
+      }),
+      waiting: z
+        .object({
+          reason: z.literal('rate_limited'),
+          until: z.string(),
+          message: z.string(),
+          advertisedResetMs: z
+            .number()
+            .nullable()
+            .meta({ description: 'The reset Cal.com advertised; null when none could be read' }),
+          appliedResetMs: z
+            .number()
+            .meta({ description: 'The wait applied: advertised, capped, or the 60 s window' }),
+          capped: z.boolean().meta({ description: 'The advertised reset exceeded sync.maxRateLimitResetMs' }),
+        })
+        .nullable()
+        .meta({
+          description: 'Why a pending service is not pushed right now: its team’s API key is rate-limited',
+        }),
     }),
     divergence: z
       .object({
