@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServerProcess } from './crash-server-process.js';
 
 /**
- * SPEC §6 "no request is lost": the server is SIGKILLed at random moments while a driver keeps
+ * docs/sync.md "no request is lost": the server is SIGKILLed at random moments while a driver keeps
  * editing many services over HTTP; after each kill it restarts on the same embedded store. At
  * the end every service is synced and Cal.com holds exactly the platform's values.
  */

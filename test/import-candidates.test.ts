@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACME, ADMIN, GLOBEX, INITECH, ReconciliationWorld } from './reconciliation-fixture.js';
 
-describe('importing a Cal.com event type no service is linked to (SPEC §8, §9)', () => {
+describe('importing a Cal.com event type no service is linked to (docs/sync.md, docs/http-contract.md)', () => {
   let world: ReconciliationWorld;
   let candidateId: number;
 

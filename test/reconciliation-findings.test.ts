@@ -7,7 +7,7 @@ function eventTypeOf(service: ServiceState): number {
   return service.link.eventTypeId;
 }
 
-describe('reconciliation finds what was changed in Cal.com’s UI (SPEC §8)', () => {
+describe('reconciliation finds what was changed in Cal.com’s UI (docs/sync.md)', () => {
   let world: ReconciliationWorld;
   let services: ServiceState[];
 
@@ -189,7 +189,7 @@ describe('reconciliation finds what was changed in Cal.com’s UI (SPEC §8)', (
     expect(world.view(service.serviceId).sync.status).toBe('diverged');
     expect(world.view(service.serviceId).nextAction?.message).toContain('payment settings');
 
-    // The remedy SPEC §3 names: fix the price in Cal.com. The next run sees it and closes the divergence.
+    // The remedy docs/events.md names: fix the price in Cal.com. The next run sees it and closes the divergence.
     world.simulator.control.uiEditEventType(ACME.teamId, eventTypeOf(service), {
       price: 3500,
       currency: 'eur',

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACME, ReconciliationWorld } from './reconciliation-fixture.js';
 
 /**
- * The outage of the seeds (SPEC §1, §8, principle 4): the old reconciliation read an empty list
+ * The outage of the seeds (docs/architecture.md, docs/sync.md, principle 4): the old reconciliation read an empty list
  * and deactivated all 18 services every 30 minutes. Ours aborts with a reason and appends not
  * one service event, whatever the broken answer looks like.
  */

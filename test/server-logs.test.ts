@@ -43,7 +43,7 @@ for (const engine of storeEngines()) {
       const completed = entries.filter((entry) => entry.msg === 'request completed');
       expect(completed.length).toBeGreaterThanOrEqual(8);
       expect(completed.every((entry) => typeof entry.reqId === 'string')).toBe(true);
-      // Each line of a service's request names the company and the service (SPEC §11).
+      // Each line of a service's request names the company and the service (docs/operations.md).
       expect(completed).toContainEqual(
         expect.objectContaining({
           companyId: acme.id,

@@ -50,7 +50,7 @@ for (const engine of storeEngines()) {
       expect(view.bookable).toBe(false);
       expect(view.nextAction?.code).toBe('RESOLVE_DIVERGENCE');
       // Before Cal.com confirmed a first push there is no baseline to tell an edit from a late push,
-      // so only the never-pushed price can diverge (SPEC §6: echoes are not divergences).
+      // so only the never-pushed price can diverge (docs/sync.md: echoes are not divergences).
       const confirmed = service.sync.lastSuccessAt !== null;
       const expected = [
         ...(confirmed

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SyncHarness, serviceFields } from './sync-harness.js';
 
 /**
- * SPEC §6: no request is lost and none is pushed twice once its outcome is recorded, across
+ * docs/sync.md: no request is lost and none is pushed twice once its outcome is recorded, across
  * bursts of edits, stops and restarts.
  */
 describe('outbound sync: coalescing and durability', () => {

@@ -7,7 +7,7 @@ import { storeEngines } from './support/store-engines.js';
 import { acme } from './support/tenants.js';
 
 /**
- * The outbound sync end to end (SPEC §5, §6): commands over HTTP on the embedded engine, the
+ * The outbound sync end to end (docs/status.md, docs/sync.md): commands over HTTP on the embedded engine, the
  * process manager pushing to the Cal.com simulator, the status read back over HTTP.
  */
 const embedded = storeEngines().find((engine) => engine.name === 'embedded')!;

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SyncHarness, serviceFields, TEAM_ID } from './sync-harness.js';
 
 /**
- * The outbound sync against the Cal.com simulator (SPEC §6): every outcome Cal.com can give, and
- * the status each one leaves the service in (SPEC §5).
+ * The outbound sync against the Cal.com simulator (docs/sync.md): every outcome Cal.com can give, and
+ * the status each one leaves the service in (docs/status.md).
  */
 describe('outbound sync: what Cal.com answers and what the status says', () => {
   let harness: SyncHarness | undefined;

@@ -1,5 +1,5 @@
 /**
- * Outbound sync benchmark (SPEC §6). Usage (from the repo root):
+ * Outbound sync benchmark (docs/sync.md). Usage (from the repo root):
  *   npx -y pnpm@10 --filter @calsync/bench run bench:sync
  * Env: BENCH_SYNC_SAMPLES (latency samples, default 200), BENCH_SYNC_WINDOW_MS (Cal.com's 60 s
  * window scaled down, default 1200). Writes its section of bench/README.md.

@@ -28,7 +28,7 @@ export interface AuditPage {
   next: string | null;
 }
 
-/** A thin HTTP client of calsync's public contract (SPEC §9), acting as one company's bearer token. */
+/** A thin HTTP client of calsync's public contract (docs/http-contract.md), acting as one company's bearer token. */
 export class ApiClient {
   constructor(
     readonly baseUrl: string,
@@ -131,7 +131,7 @@ export function expectStatus<T>(response: ApiResponse<T>, status: number): T {
 }
 
 /**
- * The error of a response that must be SPEC §9's envelope `{error:{code,message,details?}}` with this
+ * The error of a response that must be docs/http-contract.md's envelope `{error:{code,message,details?}}` with this
  * status and code, and nothing else beside it.
  */
 export function expectError(response: ApiResponse, status: number, code: string): ErrorEnvelope['error'] {
@@ -144,7 +144,7 @@ export function expectError(response: ApiResponse, status: number, code: string)
     body.error.message.length === 0 ||
     Object.keys(body.error).some((key) => !['code', 'message', 'details'].includes(key))
   ) {
-    throw new Error(`not the error envelope of SPEC §9: ${response.text.slice(0, 500)}`);
+    throw new Error(`not the error envelope of docs/http-contract.md: ${response.text.slice(0, 500)}`);
   }
   if (body.error.code !== code) {
     throw new Error(`expected error code ${code}, got ${body.error.code}: ${body.error.message}`);

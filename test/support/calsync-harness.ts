@@ -22,13 +22,13 @@ export interface HarnessOptions {
   /** Default `silent`; with `logDestination`, the level to capture at. */
   logLevel?: 'silent' | 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   logDestination?: StartServerOptions['logDestination'];
-  /** The `sync` section of the configuration file (SPEC §11). */
+  /** The `sync` section of the configuration file (docs/operations.md). */
   sync?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   /** The `http` section of the configuration file: timeouts and rate limits (docs/limits.md). */
   http?: Record<string, unknown>;
 }
 
-/** The two spellings relays use for an event-type change (SPEC §7); Cal.com itself sends neither. */
+/** The two spellings relays use for an event-type change (docs/sync.md); Cal.com itself sends neither. */
 export type RelayTrigger = 'EVENT_TYPE_UPDATED' | 'EVENT_TYPE.UPDATED';
 
 /**

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 let counter = 0;
 
 /**
- * A registration body of SPEC §9 with a slug of its own, so tests sharing one server never collide.
+ * A registration body of docs/http-contract.md with a slug of its own, so tests sharing one server never collide.
  * `overrides` replaces or adds any field (platform-only ones and `calcom` included).
  */
 export function serviceBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -20,7 +20,7 @@ export function serviceBody(overrides: Record<string, unknown> = {}): Record<str
   };
 }
 
-/** Platform-only fields (SPEC §3): never sent to Cal.com, so editing only these requests no sync. */
+/** Platform-only fields (docs/events.md): never sent to Cal.com, so editing only these requests no sync. */
 export const platformOnlyEdit = {
   category: 'Herren',
   displayName: 'Herrenschnitt deluxe',

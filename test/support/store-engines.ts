@@ -6,7 +6,7 @@ import pg from 'pg';
 
 /** Where a server's events live for one test file: the environment that selects it, and its clean-up. */
 export interface StoreLocation {
-  /** The variables of SPEC §11 that select and place the store. */
+  /** The variables of docs/operations.md that select and place the store. */
   env: Record<string, string>;
   /** Removes everything the store wrote (folder or schema). */
   dispose(): Promise<void>;

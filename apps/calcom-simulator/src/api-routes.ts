@@ -45,7 +45,7 @@ const failure = (status: number, url: string, message: string): Omit<ApiResponse
   body: errorEnvelope(status, url, message),
 });
 
-/** Managed event types answer writes with `[parent, ...children]`, one child per host (API.md §2). */
+/** Managed event types answer writes with `[parent, ...children]`, one child per host (docs/calcom.md). */
 function writeAnswer(eventType: SimulatedEventType): unknown {
   if (eventType.schedulingType !== 'managed') return eventType;
   const hosts = Array.isArray(eventType.hosts) ? (eventType.hosts as Array<{ userId?: unknown }>) : [];
@@ -78,7 +78,7 @@ function teamEventTypeRoutes(
   const { store } = context;
   const { method, url } = request;
 
-  // The team list has no auth guard (API.md §2): anyone may read every event type of a team, hidden included.
+  // The team list has no auth guard (docs/calcom.md): anyone may read every event type of a team, hidden included.
   if (eventTypeId === null && method === 'GET') {
     const slug = request.query.get('eventSlug');
     const listed = store.list(teamId).filter((e) => slug === null || e.slug === slug);
@@ -149,7 +149,7 @@ function route(context: ApiContext, request: ApiRequest, caller: Caller): Omit<A
     return teamEventTypeRoutes(context, request, caller, teamId, eventTypeId);
   }
   // The user route is the trap the old system fell into: team event types never appear there, and an empty
-  // result is a 404, not an empty list (API.md §2).
+  // result is a 404, not an empty list (docs/calcom.md).
   if (segments.join('/') === 'v2/event-types' && method === 'GET') {
     if (caller.kind === 'anonymous') return failure(401, url, MISSING_AUTH);
     return failure(404, url, 'Event types not found');

@@ -1,5 +1,5 @@
 /**
- * Cal.com's per-tracker limit (API.md §4): a fixed window that starts with the first hit, and once a hit goes
+ * Cal.com's per-tracker limit (docs/calcom.md): a fixed window that starts with the first hit, and once a hit goes
  * over the limit, a block of `blockMs` during which everything is refused. Every answer advertises the state in
  * `X-RateLimit-{Limit,Remaining,Reset}-Default`, Reset in whole seconds until the window or block ends.
  */

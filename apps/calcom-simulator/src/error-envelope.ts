@@ -1,5 +1,5 @@
 /**
- * Error bodies exactly as Cal.com's HttpExceptionFilter writes them (API.md §3): the code is the NestJS
+ * Error bodies exactly as Cal.com's HttpExceptionFilter writes them (docs/calcom.md): the code is the NestJS
  * exception class name, and `details` is what NestJS builds for `new XException(message)`.
  */
 

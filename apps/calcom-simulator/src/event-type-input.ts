@@ -1,5 +1,5 @@
 /**
- * The body rules of `UpdateTeamEventTypeInput_2024_06_14` / `CreateTeamEventTypeInput_2024_06_14` (API.md §2.1):
+ * The body rules of `UpdateTeamEventTypeInput_2024_06_14` / `CreateTeamEventTypeInput_2024_06_14` (docs/calcom.md):
  * known fields are type-checked the way class-validator does, every other property (price, currency,
  * metadata, length, requiresConfirmation, id, …) is silently stripped, as the global whitelist pipe does.
  */

@@ -39,7 +39,7 @@ function embeddedTeam(team: SimulatedTeam): Record<string, unknown> {
 }
 
 /**
- * A team event type with every output field Cal.com sends (API.md §2.2, fixture team-event-types-list.json),
+ * A team event type with every output field Cal.com sends (docs/calcom.md, fixture team-event-types-list.json),
  * holding Cal.com's defaults unless `fields` says otherwise.
  */
 export function buildTeamEventType(

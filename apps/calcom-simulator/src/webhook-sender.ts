@@ -19,7 +19,7 @@ export interface WebhookSendResult {
 
 export const WEBHOOK_PAYLOAD_VERSION = '2021-10-20';
 
-/** The payload of the "Ping test" button (API.md §6.3, fixture webhook-ping.json). */
+/** The payload of the "Ping test" button (docs/calcom.md, fixture webhook-ping.json). */
 export function pingPayload(at: Date): Record<string, unknown> {
   const time = at.toISOString();
   const person = { timeZone: 'Europe/London', language: { locale: 'en' }, utcOffset: 0 };

@@ -3,7 +3,7 @@ import { errorEnvelopeSchema, eventTypeSchema, successEnvelopeSchema } from '@ca
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CalcomSimulator, startCalcomSimulator } from '../src/index.js';
 
-// The simulator is checked against the same contract as the client: API.md and the fixtures.
+// The simulator is checked against the same contract as the client: docs/calcom.md and the fixtures.
 const fixtureList = JSON.parse(
   readFileSync(
     new URL('../../../packages/calcom/test/fixtures/team-event-types-list.json', import.meta.url),

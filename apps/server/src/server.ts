@@ -51,7 +51,7 @@ const demoEventTypes = [
 ];
 
 /**
- * Starts calsync: validated configuration, the store SPEC §11 names (ESDB, else PostgreSQL,
+ * Starts calsync: validated configuration, the store docs/operations.md names (ESDB, else PostgreSQL,
  * else embedded PGlite in DATA_DIR), and — without CALSYNC_CONFIG — a demo company wired to
  * the bundled Cal.com simulator.
  */

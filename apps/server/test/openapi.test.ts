@@ -13,7 +13,7 @@ interface OpenApiDocument {
   paths: Record<string, Record<string, Operation>>;
 }
 
-/** Every route of SPEC §9 with the status it answers on success (the document and its viewer aside). */
+/** Every route of docs/http-contract.md with the status it answers on success (the document and its viewer aside). */
 const serviceRoutes: Array<[method: string, path: string, success: string]> = [
   ['post', '/v1/services', '201'],
   ['get', '/v1/services', '200'],

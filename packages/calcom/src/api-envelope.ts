@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** `{"status":"success","data":…}`, the wrapper of every 2xx answer (API.md §2.2). */
+/** `{"status":"success","data":…}`, the wrapper of every 2xx answer (docs/calcom.md). */
 export const successEnvelopeSchema = z.looseObject({
   status: z.literal('success'),
   data: z.unknown(),
@@ -11,7 +11,7 @@ const validationErrorSchema = z.looseObject({
   constraints: z.record(z.string(), z.string()).optional(),
 });
 
-/** `{"status":"error","timestamp","path","error":{code,message,details}}` (API.md §3). */
+/** `{"status":"error","timestamp","path","error":{code,message,details}}` (docs/calcom.md). */
 export const errorEnvelopeSchema = z.looseObject({
   status: z.literal('error'),
   timestamp: z.string().optional(),

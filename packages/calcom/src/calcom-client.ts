@@ -52,7 +52,7 @@ export interface CalcomClientOptions {
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
-// A managed event type answers a team PATCH/POST with `[parent, ...children]` (API.md §2).
+// A managed event type answers a team PATCH/POST with `[parent, ...children]` (docs/calcom.md).
 const writeAnswerSchema = z.union([eventTypeSchema, z.array(eventTypeSchema).min(1)]);
 
 function describeIssues(error: z.ZodError): string {

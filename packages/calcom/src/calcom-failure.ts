@@ -25,7 +25,7 @@ export function calcomFailure(
   return { code: 'CALCOM.FAILURE', kind, httpStatus, message, retryAfterMs };
 }
 
-/** Maps a non-2xx HTTP status to the failure kind the contract (API.md §3) implies. */
+/** Maps a non-2xx HTTP status to the failure kind the contract (docs/calcom.md) implies. */
 export function failureKindForStatus(status: number): CalcomFailureKind {
   if (status === 429) return 'rate_limited';
   if (status === 401 || status === 403) return 'unauthorized';

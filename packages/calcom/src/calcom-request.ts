@@ -6,7 +6,7 @@ import { rateLimitWait } from './rate-limit-headers.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { parseStorableJson } from './storable-answer.js';
 
-/** Sent on every call: harmless on team routes, required on user routes (API.md §1). */
+/** Sent on every call: harmless on team routes, required on user routes (docs/calcom.md). */
 export const CALCOM_API_VERSION = '2024-06-14';
 
 export interface CalcomConnection {

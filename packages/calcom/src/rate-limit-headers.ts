@@ -1,6 +1,6 @@
 import { MAX_TIMER_DELAY_MS } from './rate-limit-delay.js';
 
-/** One named limit as advertised by `X-RateLimit-{Limit,Remaining,Reset}-<Name>` (API.md §4). */
+/** One named limit as advertised by `X-RateLimit-{Limit,Remaining,Reset}-<Name>` (docs/calcom.md). */
 export interface AdvertisedLimit {
   name: string;
   limit: number | null;

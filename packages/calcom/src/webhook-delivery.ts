@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type CalcomEventType, eventTypeSchema } from './event-type-schema.js';
 import { makeStorable } from './storable-answer.js';
 
-/** `{triggerEvent, createdAt, payload}`, the body of every Cal.com webhook delivery (API.md §6.3). */
+/** `{triggerEvent, createdAt, payload}`, the body of every Cal.com webhook delivery (docs/calcom.md). */
 export const webhookEnvelopeSchema = z.looseObject({
   triggerEvent: z.string().min(1),
   createdAt: z.string().min(1),

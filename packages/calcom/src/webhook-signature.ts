@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** What Cal.com puts in `X-Cal-Signature-256` when the webhook has no secret (API.md §6.2). */
+/** What Cal.com puts in `X-Cal-Signature-256` when the webhook has no secret (docs/calcom.md). */
 export const UNSIGNED_SIGNATURE = 'no-secret-provided';
 
 /**

@@ -12,7 +12,7 @@ import {
   webhookEnvelopeSchema,
 } from '../src/index.js';
 
-// Copies of /work/shared/calcom/fixtures: bodies shaped like Cal.com's real payloads (API.md §8).
+// Copies of Cal.com's documented sample bodies: bodies shaped like Cal.com's real payloads (docs/calcom.md).
 const fixtureDir = new URL('./fixtures/', import.meta.url);
 const rawFixture = (name: string): Buffer => readFileSync(new URL(name, fixtureDir));
 const fixture = (name: string): unknown => JSON.parse(rawFixture(name).toString('utf8'));

@@ -1,7 +1,7 @@
 import type { Actor, ServiceEvent } from './events.js';
 import { fieldNames } from './fields.js';
 
-/** One line of the audit trail: who / what / when / before → after / source (SPEC §5). */
+/** One line of the audit trail: who / what / when / before → after / source (docs/status.md). */
 export interface AuditEntry {
   /** The event's position in the store's global order (the feed's cursor). */
   position: string;

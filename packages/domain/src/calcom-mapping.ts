@@ -8,7 +8,7 @@ import {
 } from './fields.js';
 
 /**
- * The Cal.com side of the mapping (SPEC §3), in the shapes of API v2 2024-06-14. The domain
+ * The Cal.com side of the mapping (docs/events.md), in the shapes of API v2 2024-06-14. The domain
  * keeps its own copy of these shapes so that it depends on nothing but zod and neverthrow.
  */
 

@@ -8,7 +8,7 @@ import type {
 } from './events.js';
 
 /**
- * Commands of a Service (SPEC §9 and the domain side of §6–§8). Time (`at`), the actor and
+ * Commands of a Service (docs/http-contract.md and the domain side of docs/sync.md). Time (`at`), the actor and
  * every id arrive inside the command: the decider has no clock and no randomness.
  */
 export interface CommandMeta {

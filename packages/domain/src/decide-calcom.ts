@@ -51,7 +51,7 @@ export function decideRecordSyncSucceeded(command: RecordSyncSucceeded, state: S
 
 /**
  * One attempt failed. `rejected` and `not_found` are final whatever the caller says; a 404
- * on a linked event type also records it as missing (SPEC §6).
+ * on a linked event type also records it as missing (docs/sync.md).
  */
 export function decideRecordSyncFailed(command: RecordSyncFailed, state: ServiceState): Decision {
   if (!state.exists) return err(serviceNotFound(command.serviceId));

@@ -9,7 +9,7 @@ export interface DivergentField {
 }
 
 /**
- * The fields in which Cal.com holds values the platform did not push (SPEC §6, §7).
+ * The fields in which Cal.com holds values the platform did not push (docs/sync.md).
  *
  * A pushable field diverges only when Cal.com's value is none of: the platform's current
  * value, the last value Cal.com confirmed from us (a push still on its way), or the value of

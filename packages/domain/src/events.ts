@@ -4,7 +4,7 @@ import { calcomSnapshotSchema, calcomValuesSchema } from './calcom-mapping.js';
 import { type FieldName, fieldNames, serviceFieldsSchema } from './fields.js';
 
 /**
- * The events of a Service stream (SPEC §4). Their names and payloads are public API:
+ * The events of a Service stream (docs/events.md). Their names and payloads are public API:
  * change a payload only by adding a schema version and an upcaster below.
  */
 
@@ -205,7 +205,7 @@ export function parseServiceEvent(type: string, data: unknown): Result<ServiceEv
   return parseEventOf(serviceEventSchemas, 'service', type, raw);
 }
 
-/** The stream name of a service (SPEC §4). */
+/** The stream name of a service (docs/events.md). */
 export function serviceStreamName(serviceId: string): string {
   return `service-${serviceId}`;
 }

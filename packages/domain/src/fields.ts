@@ -13,7 +13,7 @@ export type Price = z.output<typeof priceSchema>;
 const kebabCase = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const minutes = z.number().int().min(0).max(525_600);
 
-/** Fields the platform owns and mirrors to Cal.com (SPEC §3). Price is compared, never pushed. */
+/** Fields the platform owns and mirrors to Cal.com (docs/events.md). Price is compared, never pushed. */
 export const syncedFieldsSchema = z.object({
   name: storableString().trim().min(1).max(255),
   slug: storableString().min(1).max(255).regex(kebabCase, 'kebab-case, e.g. "mens-haircut"'),
@@ -36,7 +36,7 @@ const segmentSchema = z.object({
   gapAfterMinutes: minutes.default(0),
 });
 
-/** Fields only the platform knows; never sent to Cal.com and never read back (SPEC §3). */
+/** Fields only the platform knows; never sent to Cal.com and never read back (docs/events.md). */
 export const platformOnlyFieldsSchema = z.object({
   branchId: storableString().min(1).max(255).nullable(),
   category: storableString().max(255).nullable(),

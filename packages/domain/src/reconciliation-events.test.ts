@@ -24,7 +24,7 @@ const counts: ReconciliationCounts = {
   candidates: 0,
 };
 
-describe('reconciliation run events (SPEC §4)', () => {
+describe('reconciliation run events (docs/events.md)', () => {
   it('live on the team’s stream', () => {
     expect(reconciliationStreamName(42)).toBe('reconciliation-42');
   });

@@ -4,7 +4,7 @@ import { actorSchema, type EventSchemaError, parseEventOf, SCHEMA_VERSION } from
 import { type FieldName, fieldNames } from './fields.js';
 
 /**
- * The events of a reconciliation run, on the stream `reconciliation-<teamId>` (SPEC §4, §8).
+ * The events of a reconciliation run, on the stream `reconciliation-<teamId>` (docs/events.md, docs/sync.md).
  * They are facts about a run, never about a service: a `check` run writes only these.
  * Their names and payloads are public API, like the service events.
  */
@@ -162,7 +162,7 @@ export function parseReconciliationEvent(
 
 export const RECONCILIATION_STREAM_PREFIX = 'reconciliation-';
 
-/** The stream of a team's reconciliation runs (SPEC §4). */
+/** The stream of a team's reconciliation runs (docs/events.md). */
 export function reconciliationStreamName(teamId: number): string {
   return `${RECONCILIATION_STREAM_PREFIX}${teamId}`;
 }

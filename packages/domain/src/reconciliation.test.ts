@@ -126,7 +126,7 @@ function aborted(plan: ReconciliationPlan) {
 
 const eighteen = Array.from({ length: 18 }, (_, i) => syncedService(i + 1));
 
-describe('reconciliation planning: comparing what Cal.com lists with the linked services (SPEC §8)', () => {
+describe('reconciliation planning: comparing what Cal.com lists with the linked services (docs/sync.md)', () => {
   it('confirms every linked service that Cal.com shows exactly as pushed, and commands nothing', () => {
     const plan = planned(given(...eighteen).whenCalcomLists(...eighteen.map((s) => listedAs(s))));
     expect(plan.counts).toMatchObject({ linked: 18, listed: 18, confirmed: 18, diverged: 0, missing: 0 });
@@ -223,7 +223,7 @@ describe('reconciliation planning: comparing what Cal.com lists with the linked 
   });
 });
 
-describe('reconciliation planning: event types that are not listed (SPEC §8, principle 4)', () => {
+describe('reconciliation planning: event types that are not listed (docs/sync.md, principle 4)', () => {
   const [first, ...others] = eighteen as [ServiceState, ...ServiceState[]];
   const othersListed = others.map((s) => listedAs(s));
 
@@ -309,7 +309,7 @@ describe('reconciliation planning: event types that are not listed (SPEC §8, pr
   });
 });
 
-describe('reconciliation planning: aborting on missing evidence (SPEC §8)', () => {
+describe('reconciliation planning: aborting on missing evidence (docs/sync.md)', () => {
   it('aborts when the team list answers empty while 18 services are linked (the outage of the seeds)', () => {
     const reason = aborted(given(...eighteen).whenCalcomLists());
     expect(reason.code).toBe('LISTING_EMPTY');
@@ -354,7 +354,7 @@ describe('reconciliation planning: aborting on missing evidence (SPEC §8)', () 
   });
 });
 
-describe('reconciliation planning: import candidates (SPEC §8)', () => {
+describe('reconciliation planning: import candidates (docs/sync.md)', () => {
   it('lists every event type no service is linked to, with its price in platform terms', () => {
     const [service] = eighteen as [ServiceState];
     const plan = planned(given(service).whenCalcomLists(listedAs(service), foreign(2001, 'Bartpflege')));

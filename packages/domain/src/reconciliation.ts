@@ -12,7 +12,7 @@ import type { ServiceState } from './service-state.js';
 export * from './reconciliation-events.js';
 
 /**
- * Planning a reconciliation run (SPEC §8): from what Cal.com listed and what the platform knows,
+ * Planning a reconciliation run (docs/sync.md): from what Cal.com listed and what the platform knows,
  * what the run finds and which service commands applying it takes. Pure: the listing, the
  * services, the counters and the time all come in as arguments.
  *
@@ -99,7 +99,7 @@ function listingProblem(
 
 const percent = (share: number) => `${Math.round(share * 100)} %`;
 
-/** The guard rails of §8 that apply to a listing that arrived, before anything is compared. */
+/** The guard rails of docs/sync.md that apply to a listing that arrived, before anything is compared. */
 function abortReason(
   teamId: number,
   eventTypes: readonly CalcomSnapshot[],

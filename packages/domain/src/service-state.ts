@@ -8,7 +8,7 @@ import type {
 } from './events.js';
 import { applyChanges, type ServiceFields } from './fields.js';
 
-/** Sync status of a service (SPEC §5). */
+/** Sync status of a service (docs/status.md). */
 export type SyncStatus = 'never' | 'pending' | 'synced' | 'error' | 'diverged' | 'orphaned';
 
 export interface SyncError {

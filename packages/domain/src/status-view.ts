@@ -13,7 +13,7 @@ export interface NextAction {
   request: string | null;
 }
 
-/** The status view of one service: the ServiceView of SPEC §9. */
+/** The status view of one service: the ServiceView of docs/http-contract.md. */
 export interface ServiceView {
   serviceId: string;
   companyId: string;
@@ -218,7 +218,7 @@ function nextAction(state: ServiceState, team: TeamSyncContext): NextAction | nu
 
 const noTeamContext: TeamSyncContext = { paused: null, rateLimited: null };
 
-/** The status view of a service (SPEC §5, §9). Bookable ⇔ isActive ∧ status = synced. */
+/** The status view of a service (docs/status.md, docs/http-contract.md). Bookable ⇔ isActive ∧ status = synced. */
 export function statusView(state: ServiceState, team: TeamSyncContext = noTeamContext): ServiceView {
   if (!state.exists || !state.fields)
     throw new Error(`statusView of a service that does not exist (${state.serviceId})`);

@@ -42,7 +42,7 @@ export interface RetryPolicy {
 export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 10, baseDelayMs: 1000, maxDelayMs: 300_000 };
 
 /**
- * When to try again after a failed attempt, or null when the failure is final (SPEC §6).
+ * When to try again after a failed attempt, or null when the failure is final (docs/sync.md).
  * `jitter` in [0, 1) comes from the caller, so this stays a pure function. Rate limits are
  * honoured: never earlier than Cal.com's reset.
  */

@@ -20,7 +20,7 @@ import {
   unlinked,
 } from './service-facts.js';
 
-describe('the audit trail: who / what / when / before → after / source (SPEC §5)', () => {
+describe('the audit trail: who / what / when / before → after / source (docs/status.md)', () => {
   it('a registration lists every field from nothing to its value, by the admin on the platform', () => {
     const entry = auditEntry(registered(haircut, { at: minute(2) }), '17');
     expect(entry).toMatchObject({

@@ -15,7 +15,7 @@ import {
 import { syncedFieldsArb } from './service-arbitraries.js';
 import { calcomShows, haircut, haircutWith } from './service-facts.js';
 
-describe('platform fields → Cal.com event type values (SPEC §3)', () => {
+describe('platform fields → Cal.com event type values (docs/events.md)', () => {
   const values = toCalcomValues(
     haircutWith({
       description: 'Waschen, schneiden',
@@ -78,7 +78,7 @@ describe('platform fields → Cal.com event type values (SPEC §3)', () => {
   });
 });
 
-describe('Cal.com event type → platform fields (SPEC §3)', () => {
+describe('Cal.com event type → platform fields (docs/events.md)', () => {
   it('reading back what was written gives the platform fields (price aside), for any fields', () => {
     fc.assert(
       fc.property(syncedFieldsArb, (fields) => {

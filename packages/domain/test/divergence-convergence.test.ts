@@ -13,7 +13,7 @@ import {
 } from './service-facts.js';
 import { given } from './service-spec.js';
 
-// Cal.com's price cannot be set through its API: the remedy SPEC §3 names is to change it in
+// Cal.com's price cannot be set through its API: the remedy docs/events.md names is to change it in
 // Cal.com's payment settings. Once Cal.com shows the platform's values again, the divergence
 // must close by itself, or that remedy would not work.
 const cheaperInCalcom = calcomShows(haircutWith({ price: { amount: 2900, currency: 'EUR' } }));

@@ -20,7 +20,7 @@ import { given } from './service-spec.js';
 
 const renamedInCalcom = calcomShows(haircutWith({ name: 'Haarschnitt (Cal.com)' }));
 
-describe('observing Cal.com (SPEC §6 echoes, §7 webhooks, §8 reconciliation)', () => {
+describe('observing Cal.com (echoes, webhooks and reconciliation: docs/sync.md)', () => {
   it("a Cal.com observation that differs from the last push records a divergence and leaves the platform's fields untouched", () => {
     const outcome = given(...syncedHaircut()).when(
       observe(renamedInCalcom, 'reconciliation', { at: minute(7) }),

@@ -19,7 +19,7 @@ import { given, stateAfter } from './service-spec.js';
 
 const renamedInCalcom = calcomShows(haircutWith({ name: 'Haarschnitt (Cal.com)' }));
 
-describe('pushes are held while diverged (SPEC §2.1)', () => {
+describe('pushes are held while diverged (docs/architecture.md)', () => {
   const open = diverged(
     [{ field: 'name', platform: 'Herrenhaarschnitt', calcom: 'Haarschnitt (Cal.com)' }],
     renamedInCalcom,
@@ -50,7 +50,7 @@ describe('pushes are held while diverged (SPEC §2.1)', () => {
   });
 });
 
-describe("an admin's decision on a divergence (SPEC §9 POST /v1/services/:id/divergence/resolve)", () => {
+describe("an admin's decision on a divergence (docs/http-contract.md POST /v1/services/:id/divergence/resolve)", () => {
   const nameAndDuration = calcomShows(haircutWith({ name: 'Haarschnitt (Cal.com)', durationMinutes: 20 }));
   const open = diverged(
     [

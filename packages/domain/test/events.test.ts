@@ -10,7 +10,7 @@ import {
 } from '../src/index.js';
 import { registered, SERVICE_ID, syncFailed } from './service-facts.js';
 
-describe('the events of a service stream are public API (SPEC §4)', () => {
+describe('the events of a service stream are public API (docs/events.md)', () => {
   it('the event names subscribers can rely on', () => {
     expect(serviceEventTypes).toEqual([
       'ServiceRegistered',
@@ -86,7 +86,7 @@ describe('the events of a service stream are public API (SPEC §4)', () => {
   });
 
   it.each(['admin:alice', 'admin:42', 'calcom:webhook', 'calcom:reconciliation', 'system:sync'])(
-    'the actor %s is one of those SPEC §4 names',
+    'the actor %s is one of those docs/events.md names',
     (actor) => {
       expect(actorSchema.safeParse(actor).success).toBe(true);
     },

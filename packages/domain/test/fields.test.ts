@@ -14,7 +14,7 @@ import {
 } from '../src/index.js';
 import { haircut } from './service-facts.js';
 
-describe('service fields (SPEC §3)', () => {
+describe('service fields (docs/events.md)', () => {
   it('the synced fields are those Cal.com mirrors; the platform-only ones are never sent', () => {
     expect(syncedFieldNames).toEqual([
       'name',

@@ -28,7 +28,7 @@ import {
 } from './service-facts.js';
 import { given, stateAfter } from './service-spec.js';
 
-describe('an event type that is gone from Cal.com (SPEC §4, §7, §8)', () => {
+describe('an event type that is gone from Cal.com (docs/events.md, docs/sync.md)', () => {
   it('a deletion webhook marks the event type missing (orphaned) and leaves isActive untouched', () => {
     const outcome = given(...syncedHaircut()).when(markMissing('webhook_deleted', { at: minute(5) }));
     const [event] = outcome.events();
@@ -132,7 +132,7 @@ describe('an event type that is gone from Cal.com (SPEC §4, §7, §8)', () => {
   });
 });
 
-describe('resetting the sync status (SPEC §9 POST /v1/services/:id/sync-status/reset)', () => {
+describe('resetting the sync status (docs/http-contract.md POST /v1/services/:id/sync-status/reset)', () => {
   const failedFinally = [
     ...syncedHaircut(),
     syncRequested('s2', haircut),
@@ -191,7 +191,7 @@ describe('resetting the sync status (SPEC §9 POST /v1/services/:id/sync-status/
   });
 });
 
-describe('unlinking (SPEC §4 CalcomUnlinked)', () => {
+describe('unlinking (docs/events.md CalcomUnlinked)', () => {
   it('unlinking a service stops its sync: status never, nothing to push', () => {
     const outcome = given(...syncedHaircut(), syncRequested('s2', haircut)).when(unlink());
     expect(outcome.events()).toMatchObject([

@@ -28,7 +28,7 @@ const linkedAndRequested = [
   syncRequested('s1', haircut, { trigger: 'link' }),
 ] as const;
 
-describe('a push that Cal.com accepts (SPEC §6)', () => {
+describe('a push that Cal.com accepts (docs/sync.md)', () => {
   it('a success of the current request makes the service synced', () => {
     const state = given(...linkedAndRequested)
       .when(recordSuccess('s1', haircut, { at: minute(2) }))
@@ -82,7 +82,7 @@ describe('a push that Cal.com accepts (SPEC §6)', () => {
   });
 });
 
-describe('coalescing: only the newest values are pushed (SPEC §6)', () => {
+describe('coalescing: only the newest values are pushed (docs/sync.md)', () => {
   it('a burst of edits keeps only the newest request pending (coalescing)', () => {
     let history: ServiceEvent[] = [...syncedHaircut()];
     for (let duration = 31; duration <= 40; duration++) {
@@ -125,7 +125,7 @@ describe('coalescing: only the newest values are pushed (SPEC §6)', () => {
   });
 });
 
-describe('a push that fails (SPEC §6)', () => {
+describe('a push that fails (docs/sync.md)', () => {
   it('a transient failure schedules a retry and stays pending', () => {
     const state = given(...linkedAndRequested)
       .when(recordFailure('s1', 'transient', { retryAt: minute(5), at: minute(2) }))
@@ -211,7 +211,7 @@ describe('a push that fails (SPEC §6)', () => {
   });
 });
 
-describe('asking for a push now (SPEC §9 POST /v1/services/:id/sync)', () => {
+describe('asking for a push now (docs/http-contract.md POST /v1/services/:id/sync)', () => {
   it('a manual sync asks Cal.com to hold the current values', () => {
     const events = given(...syncedHaircut())
       .when(requestSync('m1'))
@@ -235,7 +235,7 @@ describe('asking for a push now (SPEC §9 POST /v1/services/:id/sync)', () => {
   });
 });
 
-describe('the push plan of the outbound process manager (SPEC §6)', () => {
+describe('the push plan of the outbound process manager (docs/sync.md)', () => {
   it('a service with nothing requested needs no push', () => {
     expect(nextPush(stateAfter(...syncedHaircut()))).toBeNull();
     expect(nextPush(stateAfter())).toBeNull();
@@ -263,7 +263,7 @@ describe('the push plan of the outbound process manager (SPEC §6)', () => {
   });
 });
 
-describe('retry backoff (SPEC §6)', () => {
+describe('retry backoff (docs/sync.md)', () => {
   const policy = { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 10_000 };
 
   it('rate_limited and transient failures back off exponentially, jitter within the upper half', () => {
@@ -301,7 +301,7 @@ describe('retry backoff (SPEC §6)', () => {
     },
   );
 
-  it('the default policy is the configuration default of SPEC §11', () => {
+  it('the default policy is the configuration default of docs/operations.md', () => {
     expect(defaultRetryPolicy).toEqual({ maxAttempts: 10, baseDelayMs: 1000, maxDelayMs: 300_000 });
   });
 });

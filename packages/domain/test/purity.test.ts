@@ -12,7 +12,7 @@ const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.me
 /** Scans one snippet as if it were a file of packages/domain/src. */
 const scan = (text: string) => scanSource('snippet.ts', text, srcDir);
 
-describe('the domain is pure (STYLE.md: the rule "the domain depends on nothing" is enforced)', () => {
+describe('the domain is pure (the rule "the domain depends on nothing" is enforced)', () => {
   it('packages/domain/src imports nothing but its own files, zod and neverthrow, and touches no clock, randomness, network or file system', () => {
     const violations = scanFolder(srcDir);
     expect(violations, violations.map((v) => `${v.file}:${v.line} ${v.rule}: ${v.text}`).join('\n')).toEqual(

@@ -25,7 +25,7 @@ const meta = (at = minute(1)) => ({
   at,
 });
 
-describe('registering a service (SPEC §3, §9 POST /v1/services)', () => {
+describe('registering a service (docs/events.md, docs/http-contract.md POST /v1/services)', () => {
   it('a new service is registered with its fields and the defaults of the fields left out', () => {
     given()
       .when(register())
@@ -111,7 +111,7 @@ describe('registering a service (SPEC §3, §9 POST /v1/services)', () => {
   });
 });
 
-describe('editing a service (SPEC §3, §9 PATCH /v1/services/:id)', () => {
+describe('editing a service (docs/events.md, docs/http-contract.md PATCH /v1/services/:id)', () => {
   it('an edit records only the real changes, each with before and after', () => {
     given(registered())
       .when(edit({ name: 'Herrenhaarschnitt kurz', durationMinutes: 30, description: '' }))
@@ -248,7 +248,7 @@ describe('editing a service (SPEC §3, §9 PATCH /v1/services/:id)', () => {
   });
 });
 
-describe('linking and unlinking (SPEC §4 CalcomLinked / CalcomUnlinked)', () => {
+describe('linking and unlinking (docs/events.md CalcomLinked / CalcomUnlinked)', () => {
   it('linking a registered service asks Cal.com to hold the platform values', () => {
     const events = given(registered())
       .when(link(EVENT_TYPE_ID, { syncId: 's1' }))

@@ -60,7 +60,7 @@ const statesByStatus: Record<SyncStatus, ServiceState> = {
   orphaned: stateAfter(...syncedHaircut(), eventTypeMissing()),
 };
 
-describe('the status view of a service (SPEC §5, §9 ServiceView)', () => {
+describe('the status view of a service (docs/status.md, docs/http-contract.md ServiceView)', () => {
   it('a synced, active service is bookable, with no reasons against it and nothing to do', () => {
     const view = statusView(statesByStatus.synced);
     expect(view).toMatchObject({

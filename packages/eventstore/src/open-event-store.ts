@@ -30,7 +30,7 @@ const openConfigSchema = z.object({
 export type OpenEventStoreConfig = z.input<typeof openConfigSchema>;
 
 /**
- * SPEC §11: EVENTSTORE_URL (ESDB/KurrentDB) wins, else DATABASE_URL (PostgreSQL), else
+ * docs/operations.md: EVENTSTORE_URL (ESDB/KurrentDB) wins, else DATABASE_URL (PostgreSQL), else
  * the embedded PGlite engine in DATA_DIR, so a laptop needs no set-up at all.
  */
 export const openEventStore = async (config: OpenEventStoreConfig): Promise<EventStore> => {

@@ -1,7 +1,7 @@
 import type { ResultAsync } from 'neverthrow';
 
 /**
- * The EventStore port (SPEC §10). Every engine implements exactly this; one conformance
+ * The EventStore port (docs/operations.md). Every engine implements exactly this; one conformance
  * suite (`conformance.ts`) proves it for each.
  */
 

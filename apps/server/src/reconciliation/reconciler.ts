@@ -56,7 +56,7 @@ interface ActiveRun {
 const RECENT_RUNS_KEPT = 200;
 
 /**
- * Reconciliation of every configured Cal.com team (SPEC §8): periodic apply runs, runs on
+ * Reconciliation of every configured Cal.com team (docs/sync.md): periodic apply runs, runs on
  * demand (HTTP, CLI), at most one at a time per team, and importing what Cal.com has that no
  * service is linked to.
  */

@@ -18,7 +18,7 @@ const runParamsSchema = z.object({ runId: z.string().min(1).max(200) });
 const candidateParamsSchema = z.object({ eventTypeId: z.coerce.number().int().positive() });
 
 /**
- * POST/GET /v1/reconciliations and the import candidates (SPEC §9). Registered behind the /v1
+ * POST/GET /v1/reconciliations and the import candidates (docs/http-contract.md). Registered behind the /v1
  * authentication: the bearer token names the company, and only its team is reached.
  */
 export function reconciliationRoutes(

@@ -56,7 +56,7 @@ export interface AuditPage {
   next: string | null;
 }
 
-/** The use cases behind the HTTP commands and queries of SPEC §9. */
+/** The use cases behind the HTTP commands and queries of docs/http-contract.md. */
 export class ServiceApplication {
   constructor(
     private readonly store: EventStore,

@@ -101,7 +101,7 @@ function failureVerdict(plan: PushPlan, error: CalcomError, context: VerdictCont
 }
 
 /**
- * Turns the answer to one push into the command that records it (SPEC §6): success; or a
+ * Turns the answer to one push into the command that records it (docs/sync.md): success; or a
  * failure that is retried with backoff (rate_limited, transient), final at once (rejected,
  * not_found, unauthorized), or final because Cal.com silently did not take a value.
  */

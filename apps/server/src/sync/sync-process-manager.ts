@@ -42,7 +42,7 @@ export interface SyncProcessManagerDeps {
 }
 
 /**
- * The outbound sync process manager (SPEC §6). Every SyncRequested without an outcome is pushed
+ * The outbound sync process manager (docs/sync.md). Every SyncRequested without an outcome is pushed
  * to Cal.com and its outcome recorded on the service's stream; retry times live in the SyncFailed
  * events, so a restart picks up exactly where the last process stopped.
  */

@@ -30,7 +30,7 @@ export type WebhookError =
 export type WebhookCounts = Record<string, Record<string, number>>;
 
 /**
- * Inbound Cal.com webhooks (SPEC §7): authenticate the raw bytes, then turn relayed
+ * Inbound Cal.com webhooks (docs/sync.md): authenticate the raw bytes, then turn relayed
  * event-type changes into observations. Nothing that arrives here edits a platform field.
  * Event ids are derived from the body, so a redelivery of the same bytes is stored once.
  */

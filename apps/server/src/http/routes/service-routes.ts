@@ -30,7 +30,7 @@ function withServiceId(request: FastifyRequest, reply: FastifyReply, serviceId: 
   reply.log = request.log;
 }
 
-/** Commands and queries on services (SPEC §9). Handlers validate by schema and call one use case. */
+/** Commands and queries on services (docs/http-contract.md). Handlers validate by schema and call one use case. */
 export async function serviceRoutes(app: FastifyInstance, services: ServiceApplication): Promise<void> {
   // Fastify parses text/plain by default; the /v1 contract takes JSON bodies only (415 otherwise).
   if (app.hasContentTypeParser('text/plain')) app.removeContentTypeParser('text/plain');

@@ -8,7 +8,7 @@ import { errorResponses } from '../schemas/http-schemas.js';
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
 /**
- * POST /webhooks/calcom/:companyId (SPEC §7). The body is kept as raw bytes: the signature
+ * POST /webhooks/calcom/:companyId (docs/sync.md). The body is kept as raw bytes: the signature
  * is an HMAC of exactly those bytes, checked before anything is parsed.
  */
 export async function webhookRoutes(app: FastifyInstance, inbox: WebhookInbox): Promise<void> {

@@ -7,7 +7,7 @@ import {
 } from '@calsync/domain';
 import { z } from 'zod';
 
-/** The HTTP contract of SPEC §9 as zod schemas: validation and the OpenAPI document come from here. */
+/** The HTTP contract of docs/http-contract.md as zod schemas: validation and the OpenAPI document come from here. */
 
 export const errorSchema = z
   .object({
