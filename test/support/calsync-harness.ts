@@ -26,6 +26,10 @@ export interface HarnessOptions {
   sync?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   /** The `http` section of the configuration file: timeouts and rate limits (docs/limits.md). */
   http?: Record<string, unknown>;
+  /** The `store` section of the configuration file: bounds on every wait for the store (docs/limits.md). */
+  store?: Record<string, unknown>;
+  /** The `readiness` section of the configuration file (docs/operations.md). */
+  readiness?: Record<string, unknown>;
 }
 
 /** The two spellings relays use for an event-type change (docs/sync.md); Cal.com itself sends neither. */
@@ -196,6 +200,8 @@ function configFile(tenants: readonly Tenant[], simulator: CalcomSimulator, opti
     })),
     ...(options.sync ? { sync: options.sync } : {}),
     ...(options.http ? { http: options.http } : {}),
+    ...(options.store ? { store: options.store } : {}),
+    ...(options.readiness ? { readiness: options.readiness } : {}),
     // No periodic run: reconciliation happens when a test asks for it.
     reconciliation: { intervalMinutes: 0 },
   };
