@@ -8,8 +8,11 @@ import type {
 } from './events.js';
 import { applyChanges, type ServiceFields } from './fields.js';
 
+/** Every sync status of a service (docs/status.md): the one list that types and schemas use. */
+export const syncStatuses = ['never', 'pending', 'synced', 'error', 'diverged', 'orphaned'] as const;
+
 /** Sync status of a service (docs/status.md). */
-export type SyncStatus = 'never' | 'pending' | 'synced' | 'error' | 'diverged' | 'orphaned';
+export type SyncStatus = (typeof syncStatuses)[number];
 
 export interface SyncError {
   kind: SyncFailureKind;

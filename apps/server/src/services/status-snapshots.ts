@@ -1,4 +1,4 @@
-import type { ServiceState } from '@calsync/domain';
+import { type ServiceState, syncStatuses } from '@calsync/domain';
 import type { EventStore } from '@calsync/eventstore';
 import { z } from 'zod';
 
@@ -23,7 +23,7 @@ const snapshotSchema = z.object({
       serviceId: z.string().min(1),
       companyId: z.string().min(1),
       revision: z.number().int().min(1),
-      status: z.enum(['never', 'pending', 'synced', 'error', 'diverged', 'orphaned']),
+      status: z.enum(syncStatuses),
     }),
   ),
 });

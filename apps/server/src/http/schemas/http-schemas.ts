@@ -4,6 +4,7 @@ import {
   resolutionDecisions,
   serviceFieldsSchema,
   syncFailureKinds,
+  syncStatuses,
 } from '@calsync/domain';
 import { z } from 'zod';
 
@@ -29,7 +30,7 @@ export const serviceViewSchema = z
     fields: serviceFieldsSchema,
     calcom: z.object({ eventTypeId: z.number().int().nullable(), teamId: z.number().int() }).nullable(),
     sync: z.object({
-      status: z.enum(['never', 'pending', 'synced', 'error', 'diverged', 'orphaned']),
+      status: z.enum(syncStatuses),
       direction: z.literal('platform→calcom'),
       since: z.string().nullable(),
       message: z.string(),
@@ -114,7 +115,7 @@ export const resolveBodySchema = z.strictObject({
 export const serviceParamsSchema = z.object({ id: z.string().min(1).max(200) });
 
 export const listQuerySchema = z.object({
-  status: z.enum(['never', 'pending', 'synced', 'error', 'diverged', 'orphaned']).optional(),
+  status: z.enum(syncStatuses).optional(),
   bookable: z.enum(['true', 'false']).optional(),
 });
 
