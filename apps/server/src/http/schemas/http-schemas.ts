@@ -2,6 +2,7 @@ import {
   fieldPatchSchema,
   registrationFieldsSchema,
   resolutionDecisions,
+  type ServiceView,
   serviceFieldsSchema,
   syncFailureKinds,
   syncStatuses,
@@ -135,3 +136,11 @@ export const ifMatchHeaderSchema = z.object({
 export function errorResponses(...statuses: number[]): Record<number, typeof errorSchema> {
   return Object.fromEntries(statuses.map((status) => [status, errorSchema]));
 }
+
+/**
+ * The view's schema and the domain's `ServiceView` type are one shape: the compiler rejects
+ * a field added to one and not the other (in either direction).
+ */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const serviceViewSchemaMatchesType: Same<z.output<typeof serviceViewSchema>, ServiceView> = true;
+void serviceViewSchemaMatchesType;
