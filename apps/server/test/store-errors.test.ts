@@ -21,8 +21,8 @@ const serviceBody = {
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const driverWords = ['ECONNREFUSED', '10.9.8.7', '5432', 'SELECT', 'constraint', 'events_pkey', 'stack'];
 
-/** A store whose engine answers every append with an error of its own (a constraint it broke). */
-const failingEngine = (inner: EventStore = createInMemoryEventStore()): EventStore => ({
+/** `inner` with its appends replaced: every other call goes through unchanged. */
+const withAppend = (inner: EventStore, appendToStream: EventStore['appendToStream']): EventStore => ({
   ...inner,
   engine: inner.engine,
   checkpoints: inner.checkpoints,
@@ -32,7 +32,12 @@ const failingEngine = (inner: EventStore = createInMemoryEventStore()): EventSto
   subscribe: (options) => inner.subscribe(options),
   ping: () => inner.ping(),
   close: () => inner.close(),
-  appendToStream: (stream) =>
+  appendToStream,
+});
+
+/** A store whose engine answers every append with an error of its own (a constraint it broke). */
+const failingEngine = (inner: EventStore = createInMemoryEventStore()): EventStore =>
+  withAppend(inner, (stream) =>
     errAsync(
       engineFailed(
         `Appending to stream ${stream} failed`,
@@ -41,7 +46,7 @@ const failingEngine = (inner: EventStore = createInMemoryEventStore()): EventSto
         }),
       ),
     ),
-});
+  );
 
 describe('what a client is told when the event store fails', () => {
   let calsync: Calsync | undefined;
@@ -102,23 +107,13 @@ describe('the command bus and an event the store cannot hold', () => {
   it('refuses it as VALIDATION_FAILED naming the path, and stores nothing', async () => {
     const inner = createInMemoryEventStore();
     // Something past the schemas slipped a NUL into the event: the store is the last line.
-    const bypassing: EventStore = {
-      ...inner,
-      engine: inner.engine,
-      checkpoints: inner.checkpoints,
-      readStream: (...args) => inner.readStream(...args),
-      readAll: (...args) => inner.readAll(...args),
-      headPosition: () => inner.headPosition(),
-      subscribe: (options) => inner.subscribe(options),
-      ping: () => inner.ping(),
-      close: () => inner.close(),
-      appendToStream: (stream, events, expectedRevision) =>
-        inner.appendToStream(
-          stream,
-          events.map((event) => ({ ...event, data: { ...(event.data as object), note: 'a\u0000b' } })),
-          expectedRevision,
-        ),
-    };
+    const bypassing = withAppend(inner, (stream, events, expectedRevision) =>
+      inner.appendToStream(
+        stream,
+        events.map((event) => ({ ...event, data: { ...(event.data as object), note: 'a\u0000b' } })),
+        expectedRevision,
+      ),
+    );
     const bus = new ServiceCommandBus(bypassing, new ServiceReadModel(bypassing), randomUUID);
     const result = await bus.execute({
       serviceId: 's1',
