@@ -1,7 +1,7 @@
 import type { CalcomClient } from '@calsync/calcom';
 import { createRateLimiter } from '@calsync/calcom';
+import { createLogger } from '@calsync/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../apps/server/src/logger.js';
 import { LogCapture } from './support/log-capture.js';
 import { SyncHarness, serviceFields } from './sync-harness.js';
 

@@ -1,6 +1,8 @@
 export { CalcomDirectory } from './calcom/calcom-directory.js';
 export { toCalcomSnapshot } from './calcom/calcom-snapshot.js';
 export { Calsync, type CalsyncOptions } from './calsync.js';
+export { parseCliArguments } from './cli/cli-arguments.js';
+export { type CliIo, reconcileCommand } from './cli/reconcile-command.js';
 export { type AppConfig, type CompanyConfig, DEMO, loadConfig, sha256Hex } from './config/load-config.js';
 export { buildHttpApp } from './http/app.js';
 export { createLogger, redactedPaths } from './logger.js';
@@ -10,4 +12,5 @@ export { ServiceApplication } from './services/service-application.js';
 export { ServiceCommandBus } from './services/service-command-bus.js';
 export { ServiceReadModel } from './services/service-read-model.js';
 export { SyncProcessManager } from './sync/sync-process-manager.js';
+export type { SyncTimers } from './sync/sync-timers.js';
 export { deterministicUuid, WebhookInbox } from './webhooks/webhook-inbox.js';
