@@ -15,7 +15,6 @@ import { type CompanyConfig, sha256Hex } from '../apps/server/src/config/load-co
 import { buildHttpApp } from '../apps/server/src/http/app.js';
 import { createLogger } from '../apps/server/src/logger.js';
 import { Reconciler, type ReconcilerDeps } from '../apps/server/src/reconciliation/reconciler.js';
-import { reconciliationRoutes } from '../apps/server/src/reconciliation/reconciliation-routes.js';
 import type { RunView } from '../apps/server/src/reconciliation/run-journal.js';
 import { fromRecorded } from '../apps/server/src/services/event-codec.js';
 import { ServiceApplication } from '../apps/server/src/services/service-application.js';
@@ -159,7 +158,7 @@ export class ReconciliationWorld {
         store: { engine: this.store.engine, reachable: true },
         subscriptions: [],
       }),
-      extraRoutes: [reconciliationRoutes(this.reconciler, services, randomUUID)],
+      reconciler: this.reconciler,
     });
     return this.http.listen({ host: '127.0.0.1', port: 0 });
   }

@@ -8,7 +8,6 @@ import { ReadinessProbe } from './health/readiness-probe.js';
 import { buildHttpApp } from './http/app.js';
 import type { Readiness } from './http/routes/health-routes.js';
 import { Reconciler } from './reconciliation/reconciler.js';
-import { reconciliationRoutes } from './reconciliation/reconciliation-routes.js';
 import { ServiceApplication } from './services/service-application.js';
 import { ServiceCommandBus } from './services/service-command-bus.js';
 import { ServiceReadModel } from './services/service-read-model.js';
@@ -145,7 +144,8 @@ export class Calsync {
       services: this.services,
       webhooks: this.webhooks,
       readiness: () => this.readiness(),
-      extraRoutes: [reconciliationRoutes(this.reconciler, this.services, this.newId)],
+      reconciler: this.reconciler,
+      newId: this.newId,
       http: this.config.http,
     });
     await this.app.ready();
