@@ -136,7 +136,7 @@ export class CalsyncHarness {
     const calsync = this.running.calsync;
     for (;;) {
       await calsync.sync.idle();
-      const head = await calsync.store.headPosition();
+      const head = (await calsync.store.headPosition())._unsafeUnwrap();
       const waiting = calsync.readModel.all().some((state) => {
         const plan = nextPush(state);
         return plan !== null && plan.notBefore === null && !calsync.sync.teamContext(plan.teamId).paused;

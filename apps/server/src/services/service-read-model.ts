@@ -74,7 +74,8 @@ export class ServiceReadModel {
   /** Re-reads a service's stream from the store. */
   async reload(serviceId: string): Promise<ServiceState> {
     const recorded = await this.store.readStream(serviceStreamName(serviceId));
-    const state = foldService(recorded.map(fromRecorded));
+    if (recorded.isErr()) throw new Error(recorded.error.message, { cause: recorded.error });
+    const state = foldService(recorded.value.map(fromRecorded));
     if (state.exists) this.put(state);
     return state;
   }

@@ -47,11 +47,13 @@ export class TeamSyncPauses {
   async load(): Promise<void> {
     let after: string | undefined;
     for (;;) {
-      const page = await this.store.readAll({
+      const read = await this.store.readAll({
         streamPrefixes: [TEAM_STREAM_PREFIX],
         maxCount: 1000,
         ...(after ? { after } : {}),
       });
+      if (read.isErr()) throw new Error(read.error.message, { cause: read.error });
+      const page = read.value;
       for (const recorded of page) this.apply(recorded);
       const last = page.at(-1);
       if (!last || page.length < 1000) return;
@@ -135,12 +137,9 @@ export class TeamSyncPauses {
         return err({ code: 'TEAM_SYNC.STORE_UNAVAILABLE', message: appended.error.message });
       }
       // Someone else wrote to the team stream: catch up with it and decide again.
-      try {
-        for (const recorded of await this.store.readStream(stream)) this.apply(recorded);
-      } catch (cause) {
-        const message = cause instanceof Error ? cause.message : String(cause);
-        return err({ code: 'TEAM_SYNC.STORE_UNAVAILABLE', message });
-      }
+      const read = await this.store.readStream(stream);
+      if (read.isErr()) return err({ code: 'TEAM_SYNC.STORE_UNAVAILABLE', message: read.error.message });
+      for (const recorded of read.value) this.apply(recorded);
     }
     return err({
       code: 'TEAM_SYNC.STORE_UNAVAILABLE',
