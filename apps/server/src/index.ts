@@ -1,5 +1,5 @@
 export { CalcomDirectory } from './calcom/calcom-directory.js';
-export { toCalcomSnapshot } from './calcom/calcom-snapshot.js';
+export { toCalcomSnapshot } from './calcom/calcom-translation.js';
 export { Calsync, type CalsyncOptions } from './calsync.js';
 export { type AppConfig, type CompanyConfig, DEMO, loadConfig, sha256Hex } from './config/load-config.js';
 export { buildHttpApp } from './http/app.js';
