@@ -3,7 +3,7 @@ import { parseWebhookDelivery, verifyWebhookSignature, type WebhookDelivery } fr
 import type { ServiceEvent, ServiceState } from '@calsync/domain';
 import { err, ok, type Result } from 'neverthrow';
 import type { CalcomDirectory } from '../calcom/calcom-directory.js';
-import { toCalcomSnapshot } from '../calcom/calcom-snapshot.js';
+import { toCalcomSnapshot } from '../calcom/calcom-translation.js';
 import type { CommandError, ServiceCommandBus } from '../services/service-command-bus.js';
 import type { ServiceReadModel } from '../services/service-read-model.js';
 
