@@ -45,7 +45,7 @@ export const rules: Record<RuleId, Rule> = {
   },
   'no-reach-into-another-workspace': {
     id: 'no-reach-into-another-workspace',
-    says: "a file never imports another workspace (packages/*, apps/*, test, bench) by relative path; only a package's tests may import the shared harnesses in test/support",
+    says: "a file never imports another workspace (packages/*, apps/*, test, bench) by relative path; only a package's tests may import the shared harnesses in test/support, and the root tests the scripts in scripts/",
     instead:
       "import the workspace's public entry (`@calsync/<name>`), exporting what you need from its src/index.ts",
   },
@@ -62,7 +62,7 @@ export const rules: Record<RuleId, Rule> = {
   },
   'code-does-not-import-tests': {
     id: 'code-does-not-import-tests',
-    says: 'source code (src/) never imports a test, a test helper or a test folder',
+    says: 'source code (src/) never imports a test, a test helper, a test folder or a test tool (vitest, fast-check)',
     instead: 'move what the code needs into src/; test helpers may import code, not the other way round',
   },
   'tests-live-in-test-folders': {
@@ -154,6 +154,7 @@ export function importsOf(file: string, text: string): { specifier: string; line
 }
 
 const domainPackages = ['zod', 'neverthrow'];
+const testTools = ['vitest', 'fast-check', '@vitest/coverage-v8'];
 const appPackages = (packages: Map<string, string>) =>
   [...packages].filter(([, folder]) => folder.startsWith('apps/')).map(([name]) => name);
 
@@ -212,10 +213,14 @@ export function checkImport(
       : appPackages(packages).includes(target.packageName ?? '');
     if (intoApp) broken.push('packages-below-apps');
   }
+  // Two allowed crossings: a package's tests use the shared harnesses of test/support, and the
+  // root tests test the repository's scripts (which have no package entry).
   const sharedHarness =
     from !== null && isUnder(file, `${from}/test`) && isUnder(target.path, 'test/support');
-  if (target.path && target.workspace !== from && !sharedHarness)
+  const testedScript = from === 'test' && target.workspace === 'scripts';
+  if (target.path && target.workspace !== from && !sharedHarness && !testedScript) {
     broken.push('no-reach-into-another-workspace');
+  }
   if (target.deep) broken.push('public-entry-only');
   if (
     isUnder(file, 'apps/server/src/reconciliation') &&
@@ -224,7 +229,9 @@ export function checkImport(
   ) {
     broken.push('reconciliation-below-http');
   }
-  if (inSrc && target.path && isTestPath(target.path)) broken.push('code-does-not-import-tests');
+  const testTool = testTools.includes(target.packageName ?? '');
+  if (inSrc && ((target.path && isTestPath(target.path)) || testTool))
+    broken.push('code-does-not-import-tests');
   return broken;
 }
 
