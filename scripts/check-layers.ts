@@ -33,7 +33,7 @@ export interface Rule {
 export const rules: Record<RuleId, Rule> = {
   'domain-is-pure': {
     id: 'domain-is-pure',
-    says: 'packages/domain/src imports only its own files, zod and neverthrow',
+    says: 'packages/domain/src imports only its own files, zod and neverthrow, and its tests import no other workspace',
     instead:
       'move the I/O into a port implemented outside the domain (packages/eventstore, packages/calcom or apps/server) and pass data in commands',
   },
@@ -206,6 +206,9 @@ export function checkImport(
       ? isUnder(target.path, 'packages/domain/src')
       : domainPackages.includes(target.packageName ?? '');
     if (!allowed) broken.push('domain-is-pure');
+  } else if (from === 'packages/domain' && target.workspace !== null && target.workspace !== from) {
+    // The domain's tests may use test tools and Node, but no other workspace: they need nothing else.
+    broken.push('domain-is-pure');
   }
   if (from?.startsWith('packages/')) {
     const intoApp = target.path

@@ -78,6 +78,12 @@ describe('the dependency rule (the layers point one way)', () => {
       'domain-is-pure',
     ],
     [
+      'a domain test uses the store',
+      'packages/domain/test/history.test.ts',
+      `import { createInMemoryEventStore } from '@calsync/eventstore';`,
+      'domain-is-pure',
+    ],
+    [
       'the event store imports the server',
       'packages/eventstore/src/feed.ts',
       `import { Calsync } from '@calsync/server';`,
