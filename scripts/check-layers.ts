@@ -18,7 +18,7 @@ export type RuleId =
   | 'packages-below-apps'
   | 'no-reach-into-another-workspace'
   | 'public-entry-only'
-  | 'reconciliation-below-http'
+  | 'http-is-the-shell'
   | 'code-does-not-import-tests'
   | 'tests-live-in-test-folders';
 
@@ -33,7 +33,7 @@ export interface Rule {
 export const rules: Record<RuleId, Rule> = {
   'domain-is-pure': {
     id: 'domain-is-pure',
-    says: 'packages/domain/src imports only its own files, zod and neverthrow',
+    says: 'packages/domain/src imports only its own files, zod and neverthrow, and its tests import no other workspace',
     instead:
       'move the I/O into a port implemented outside the domain (packages/eventstore, packages/calcom or apps/server) and pass data in commands',
   },
@@ -54,11 +54,11 @@ export const rules: Record<RuleId, Rule> = {
     says: 'a workspace is imported through its public entry `@calsync/<name>`, never a deep path into it',
     instead: "import from `@calsync/<name>` and export what you need from that workspace's src/index.ts",
   },
-  'reconciliation-below-http': {
-    id: 'reconciliation-below-http',
-    says: 'apps/server/src/reconciliation does not import the HTTP shell (apps/server/src/http)',
+  'http-is-the-shell': {
+    id: 'http-is-the-shell',
+    says: 'the HTTP shell (apps/server/src/http) is imported only by itself and the composition root (calsync.ts, server.ts, main.ts, index.ts)',
     instead:
-      'keep routes and schemas in apps/server/src/http and let them call reconciliation; move shared types down into reconciliation or the domain',
+      'put routes and schemas in apps/server/src/http and let them call the code below; move a type both need down next to the code that produces it',
   },
   'code-does-not-import-tests': {
     id: 'code-does-not-import-tests',
@@ -154,6 +154,10 @@ export function importsOf(file: string, text: string): { specifier: string; line
 }
 
 const domainPackages = ['zod', 'neverthrow'];
+/** The server's files that wire the HTTP shell to everything else. */
+const compositionRoot = ['calsync.ts', 'server.ts', 'main.ts', 'index.ts'].map(
+  (name) => `apps/server/src/${name}`,
+);
 const testTools = ['vitest', 'fast-check', '@vitest/coverage-v8'];
 const appPackages = (packages: Map<string, string>) =>
   [...packages].filter(([, folder]) => folder.startsWith('apps/')).map(([name]) => name);
@@ -206,6 +210,9 @@ export function checkImport(
       ? isUnder(target.path, 'packages/domain/src')
       : domainPackages.includes(target.packageName ?? '');
     if (!allowed) broken.push('domain-is-pure');
+  } else if (from === 'packages/domain' && target.workspace !== null && target.workspace !== from) {
+    // The domain's tests may use test tools and Node, but no other workspace: they need nothing else.
+    broken.push('domain-is-pure');
   }
   if (from?.startsWith('packages/')) {
     const intoApp = target.path
@@ -223,11 +230,12 @@ export function checkImport(
   }
   if (target.deep) broken.push('public-entry-only');
   if (
-    isUnder(file, 'apps/server/src/reconciliation') &&
-    (isUnder(target.path, 'apps/server/src/http') ||
-      (target.workspace === 'apps/server' && target.deep && specifier.includes('/src/http')))
+    isUnder(file, 'apps/server/src') &&
+    !isUnder(file, 'apps/server/src/http') &&
+    !compositionRoot.includes(file) &&
+    isUnder(target.path, 'apps/server/src/http')
   ) {
-    broken.push('reconciliation-below-http');
+    broken.push('http-is-the-shell');
   }
   const testTool = testTools.includes(target.packageName ?? '');
   if (inSrc && ((target.path && isTestPath(target.path)) || testTool))

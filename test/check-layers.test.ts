@@ -52,6 +52,8 @@ const goodTree: Record<string, string> = {
   'packages/calcom/src/index.ts': `import { z } from 'zod';\nimport type { Fields } from '@calsync/domain';\n`,
   'apps/server/src/index.ts': `import { id } from '@calsync/domain';\nimport type { EventStore } from '@calsync/eventstore';\nexport { buildHttpApp } from './http/app.js';\n`,
   'apps/server/src/http/app.ts': `import { reconcile } from '../reconciliation/reconciler.js';\nconst simulator = await import('@calsync/calcom-simulator');\n`,
+  'apps/server/src/calsync.ts': `import { buildHttpApp } from './http/app.js';\nimport { ReadinessProbe } from './health/readiness-probe.js';\n`,
+  'apps/server/src/http/routes/health-routes.ts': `import type { Readiness } from '../../health/readiness-probe.js';\n`,
   'apps/server/src/reconciliation/reconciler.ts': `import type { Fields } from '@calsync/domain';\nimport { lookUp } from '../calcom/directory.js';\n`,
   'apps/server/test/http-edge.test.ts': `import { buildHttpApp } from '../src/http/app.js';\nimport { sendRaw } from '../../../test/support/raw-http.js';\n`,
   'test/support/harness.ts': `import { startServer } from '@calsync/server';\nimport { sendRaw } from './raw-http.js';\n`,
@@ -75,6 +77,12 @@ describe('the dependency rule (the layers point one way)', () => {
       'the domain uses the store',
       'packages/domain/src/store.ts',
       `import type { EventStore } from '@calsync/eventstore';`,
+      'domain-is-pure',
+    ],
+    [
+      'a domain test uses the store',
+      'packages/domain/test/history.test.ts',
+      `import { createInMemoryEventStore } from '@calsync/eventstore';`,
       'domain-is-pure',
     ],
     [
@@ -120,10 +128,16 @@ describe('the dependency rule (the layers point one way)', () => {
       'public-entry-only',
     ],
     [
+      'a probe takes a type from the HTTP routes',
+      'apps/server/src/health/readiness-probe.ts',
+      `import type { Readiness } from '../http/routes/health-routes.js';`,
+      'http-is-the-shell',
+    ],
+    [
       'reconciliation imports the HTTP shell',
       'apps/server/src/reconciliation/routes.ts',
       `import { HttpError } from '../http/http-error.js';`,
-      'reconciliation-below-http',
+      'http-is-the-shell',
     ],
     [
       'package code imports a test helper',
