@@ -132,7 +132,9 @@ describe.skipIf(skipReason !== undefined)(skipReason ? `${title} (skipped: ${ski
     expect(existsSync(join(clone, 'apps', 'server', 'dist'))).toBe(false);
     // The steps of docker/Dockerfile's build and runtime stages, from the lockfile and pnpm's store.
     await pnpm(clone, ['install', '--frozen-lockfile', '--prefer-offline']);
-    await pnpm(clone, ['--filter-prod', '@calsync/server...', 'run', 'build']);
+    // Every package's own build script, side by side; types are checked by `pnpm typecheck`, so
+    // here tsc only emits (--noCheck), which halves the time on a busy machine.
+    await pnpm(clone, ['--filter-prod', '@calsync/server...', '--no-sort', 'run', 'build', '--noCheck']);
     await pnpm(clone, [
       '--filter',
       '@calsync/server',
