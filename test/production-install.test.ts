@@ -188,6 +188,15 @@ describe.skipIf(skipReason !== undefined)(skipReason ? `${title} (skipped: ${ski
     expect(await server.ended, server.output()).toBe(0);
   });
 
+  it('runs the reconciliation command line with plain Node', async () => {
+    const { stdout } = await run(process.execPath, [join(deployDir, 'dist', 'cli', 'calsync.js'), '--help'], {
+      cwd: deployDir,
+      env: { PATH: process.env.PATH ?? '' },
+      timeout: PROCESS_TIMEOUT_MS,
+    });
+    expect(stdout).toContain('Usage: calsync reconcile --company <id>');
+  });
+
   it('refuses demo mode, which needs the simulator, in English and German with EX_CONFIG (78)', async () => {
     const dataDir = join(workDir, 'demo-data');
     const demo = startDeployed(deployDir, {
