@@ -132,7 +132,9 @@ describe.skipIf(skipReason !== undefined)(skipReason ? `${title} (skipped: ${ski
     expect(existsSync(join(clone, 'apps', 'server', 'dist'))).toBe(false);
     // The steps of docker/Dockerfile's build and runtime stages, from the lockfile and pnpm's store.
     await pnpm(clone, ['install', '--frozen-lockfile', '--prefer-offline']);
-    await pnpm(clone, ['--filter-prod', '@calsync/server...', 'run', 'build']);
+    // Every package's own build script, side by side; types are checked by `pnpm typecheck`, so
+    // here tsc only emits (--noCheck), which halves the time on a busy machine.
+    await pnpm(clone, ['--filter-prod', '@calsync/server...', '--no-sort', 'run', 'build', '--noCheck']);
     await pnpm(clone, [
       '--filter',
       '@calsync/server',
@@ -184,6 +186,15 @@ describe.skipIf(skipReason !== undefined)(skipReason ? `${title} (skipped: ${ski
       server.stop();
     }
     expect(await server.ended, server.output()).toBe(0);
+  });
+
+  it('runs the reconciliation command line with plain Node', async () => {
+    const { stdout } = await run(process.execPath, [join(deployDir, 'dist', 'cli', 'calsync.js'), '--help'], {
+      cwd: deployDir,
+      env: { PATH: process.env.PATH ?? '' },
+      timeout: PROCESS_TIMEOUT_MS,
+    });
+    expect(stdout).toContain('Usage: calsync reconcile --company <id>');
   });
 
   it('refuses demo mode, which needs the simulator, in English and German with EX_CONFIG (78)', async () => {
