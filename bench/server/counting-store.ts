@@ -49,6 +49,12 @@ export class CountingStore implements EventStore {
     readonly inner: EventStore,
     /** Absolute path of the repository root, to name readers by their path inside it. */
     private readonly repoRoot: string,
+    /**
+     * Shows the server only the service streams and no durable checkpoints: no snapshot, no
+     * subscription position, so every reader catches up from the beginning (a first start on
+     * a store that already holds services).
+     */
+    private readonly cold = false,
   ) {}
 
   get engine(): string {
@@ -73,7 +79,7 @@ export class CountingStore implements EventStore {
 
   async readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
     const tally = this.tallyOf(this.caller(), 'readStream');
-    const events = await this.inner.readStream(streamName, options);
+    const events = this.visible(await this.inner.readStream(streamName, options));
     tally.calls += 1;
     this.countEvents(tally, events);
     return events;
@@ -81,7 +87,7 @@ export class CountingStore implements EventStore {
 
   async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
     const tally = this.tallyOf(this.caller(), 'readAll');
-    const events = await this.inner.readAll(options);
+    const events = this.visible(await this.inner.readAll(options));
     tally.calls += 1;
     this.countEvents(tally, events);
     return events;
@@ -98,9 +104,12 @@ export class CountingStore implements EventStore {
     this.subscriptionCount.set(caller, seen);
     const tally = this.tallyOf(seen === 1 ? caller : `${caller} #${seen}`, 'subscription');
     tally.calls += 1;
+    const { checkpointName, ...rest } = options;
     const subscription = this.inner.subscribe({
-      ...options,
-      handler: (event) => {
+      ...rest,
+      ...(this.cold || checkpointName === undefined ? {} : { checkpointName }),
+      handler: async (event) => {
+        if (this.cold && !event.streamName.startsWith(SERVICE_PREFIX)) return;
         this.countEvents(tally, [event]);
         return options.handler(event);
       },
@@ -160,6 +169,10 @@ export class CountingStore implements EventStore {
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+
+  private visible(events: RecordedEvent[]): RecordedEvent[] {
+    return this.cold ? events.filter((event) => event.streamName.startsWith(SERVICE_PREFIX)) : events;
   }
 
   private countEvents(tally: ReaderTally, events: readonly RecordedEvent[]): void {
