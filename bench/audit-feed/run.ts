@@ -98,6 +98,13 @@ if (!(keep && (await keptFeedIsComplete()))) {
   console.info(`seeded ${count(totalEvents)} events in ${Math.round(seedMs)} ms`);
 }
 
+// Table statistics, as autovacuum keeps them on a server that has run for a while: without them
+// the planner takes the bulk-loaded table for nearly empty and scans all of it for every page.
+const analyzer = new pg.Client({ connectionString: databaseUrl });
+await analyzer.connect();
+await analyzer.query('ANALYZE');
+await analyzer.end();
+
 const configPath = '/calsync-bench/feed.json';
 const configFile = JSON.stringify({
   companies: companyIds.map((id) => ({ id, apiTokenSha256: [sha256Hex(tokenOf(id))] })),
@@ -248,7 +255,7 @@ Run on ${machine()}, PostgreSQL ${serverVersion ?? 'unknown'} (local server, a d
 benchmark's own${keep ? `, kept between runs (BENCH_FEED_KEEP=1)${seedMs === null ? ' and reused: not seeded this run' : ''}` : ', dropped afterwards'}). \`pnpm bench:audit-feed\` (bench/audit-feed/run.ts).
 
 The feed: ${count(totalServices)} services × ${env.BENCH_FEED_EVENTS} events = ${count(totalEvents)} service events, appended
-straight through the store${seedMs === null ? '' : ` in ${count(Math.round(seedMs / 1000))} s`}: ${plan.interleaved.length} companies of ${count(perCompany)} services
+straight through the store${seedMs === null ? '' : ` in ${count(Math.round(seedMs / 1000))} s`} and \`ANALYZE\`d: ${plan.interleaved.length} companies of ${count(perCompany)} services
 each, interleaved service by service in commit order (each holds ${share(bigEntries)}% of the feed), and
 one small company of ${plan.sparse.services} services spread evenly through it (${share(smallEntries)}% of the feed). Then
 \`startServer\` on that database (caught up in ${count(Math.round(startMs / 1000))} s) and GET over a real socket, the
