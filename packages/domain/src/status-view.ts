@@ -26,7 +26,7 @@ export type NextAction =
 
 export type NextActionCode = NextAction['code'];
 
-/** The status view of one service: the ServiceView of docs/http-contract.md. */
+/** The status view of one service; the HTTP layer words its next action into the ServiceView of docs/http-contract.md. */
 export interface ServiceView {
   serviceId: string;
   companyId: string;
