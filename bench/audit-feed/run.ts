@@ -77,7 +77,7 @@ async function keptFeedIsComplete(): Promise<boolean> {
     const last = order[order.length - 1];
     if (!last) return false;
     const events = await store.readStream(`service-${last.serviceId}`);
-    return events.length === env.BENCH_FEED_EVENTS;
+    return events.isOk() && events.value.length === env.BENCH_FEED_EVENTS;
   } finally {
     await store.close();
   }

@@ -77,23 +77,27 @@ export class CountingStore implements EventStore {
     });
   }
 
-  async readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+  readStream(streamName: string, options?: ReadStreamOptions): ReturnType<EventStore['readStream']> {
     const tally = this.tallyOf(this.caller(), 'readStream');
-    const events = this.visible(await this.inner.readStream(streamName, options));
-    tally.calls += 1;
-    this.countEvents(tally, events);
-    return events;
+    return this.inner.readStream(streamName, options).map((read) => {
+      const events = this.visible(read);
+      tally.calls += 1;
+      this.countEvents(tally, events);
+      return events;
+    });
   }
 
-  async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
+  readAll(options?: ReadAllOptions): ReturnType<EventStore['readAll']> {
     const tally = this.tallyOf(this.caller(), 'readAll');
-    const events = this.visible(await this.inner.readAll(options));
-    tally.calls += 1;
-    this.countEvents(tally, events);
-    return events;
+    return this.inner.readAll(options).map((read) => {
+      const events = this.visible(read);
+      tally.calls += 1;
+      this.countEvents(tally, events);
+      return events;
+    });
   }
 
-  headPosition(): Promise<string | undefined> {
+  headPosition(): ReturnType<EventStore['headPosition']> {
     return this.inner.headPosition();
   }
 
