@@ -9,7 +9,7 @@ import {
   statusView,
 } from '@calsync/domain';
 import { describe, expect, it } from 'vitest';
-import { withNextStep } from '../src/http/wording/error-hints.js';
+import { httpErrorOf, withNextStep } from '../src/http/wording/error-hints.js';
 import { nextActionBody, serviceViewBody } from '../src/http/wording/next-actions.js';
 
 const ID = 'svc-1';
@@ -137,6 +137,20 @@ describe('the HTTP layer adds the request that helps next to the domain’s refu
         'The service changed since revision 0; it is now at revision 1. Reload it, re-apply your edit and retry with If-Match: "1".',
       details: { expectedRevision: 0, actualRevision: 1 },
     });
+  });
+
+  it('a conflict answered with the current view as details still names the revision to send', () => {
+    const error = refusal(
+      { ...meta, type: 'EditService', patch: { durationMinutes: 45 }, expectedRevision: 0, syncId: 'sync-2' },
+      registeredState(),
+    );
+    const answer = httpErrorOf(error, { details: { current: null } });
+
+    expect(answer.message).toBe(
+      'The service changed since revision 0; it is now at revision 1. Reload it, re-apply your edit and retry with If-Match: "1".',
+    );
+    expect(answer.details).toEqual({ current: null });
+    expect(answer.statusCode).toBe(409);
   });
 
   it('a service linked to nothing: link it first, for a push and for an unlink alike', () => {

@@ -99,8 +99,7 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
       const result = await services.edit(caller, id, request.body, expected);
       if (result.isErr() && result.error.code === 'REVISION_CONFLICT') {
         const current = services.get(caller, id);
-        throw httpErrorOf({
-          ...result.error,
+        throw httpErrorOf(result.error, {
           details: { current: current.isOk() ? body(current.value) : null },
         });
       }

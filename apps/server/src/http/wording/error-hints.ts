@@ -39,9 +39,13 @@ export function withNextStep(error: FailureValue): Omit<FailureValue, 'serviceId
   return hint === null ? answer : { ...answer, message: `${error.message} ${hint}` };
 }
 
-/** The HttpError a failure answers with. */
-export function httpErrorOf(error: FailureValue): HttpError {
-  return toHttpError(withNextStep(error));
+/**
+ * The HttpError a failure answers with. `details` replaces the failure's own in the body; the
+ * words are made from the failure's facts first (a conflict's revision, say).
+ */
+export function httpErrorOf(error: FailureValue, override?: { details: unknown }): HttpError {
+  const answer = withNextStep(error);
+  return toHttpError(override ? { ...answer, details: override.details } : answer);
 }
 
 /** A use case's value, or the HttpError its failure answers with. */
