@@ -2,7 +2,7 @@ import type { ServiceState } from '@calsync/domain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCliArguments } from '../apps/server/src/cli/cli-arguments.js';
 import { type CliIo, reconcileCommand } from '../apps/server/src/cli/reconcile-command.js';
-import { ACME, GLOBEX, INITECH, ReconciliationWorld } from './reconciliation-fixture.js';
+import { ACME, GLOBEX, INITECH, ReconciliationWorld } from './support/reconciliation-fixture.js';
 
 /** The CLI against an in-process server over real HTTP, with output captured. */
 function cliIo(world: ReconciliationWorld) {

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceState, ServiceView } from '@calsync/domain';
+import { createLogger, Reconciler, type ServiceCommandBus } from '@calsync/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../apps/server/src/logger.js';
-import { Reconciler } from '../apps/server/src/reconciliation/reconciler.js';
-import type { ServiceCommandBus } from '../apps/server/src/services/service-command-bus.js';
-import { ACME, ADMIN, ReconciliationWorld } from './reconciliation-fixture.js';
 import { expectStatus } from './support/api-client.js';
 import { CalsyncHarness } from './support/calsync-harness.js';
+import { ACME, ADMIN, ReconciliationWorld } from './support/reconciliation-fixture.js';
 import { serviceBody } from './support/service-bodies.js';
 import { engineTitle, storeEngines } from './support/store-engines.js';
 import { acme } from './support/tenants.js';

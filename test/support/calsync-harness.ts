@@ -139,7 +139,7 @@ export class CalsyncHarness {
       const head = await calsync.store.headPosition();
       const waiting = calsync.readModel.all().some((state) => {
         const plan = nextPush(state);
-        return plan !== null && plan.notBefore === null && !calsync.sync.teamContext(plan.teamId).paused;
+        return plan !== null && plan.notBefore === null && !calsync.teams.isPaused(plan.teamId);
       });
       if (!waiting) return;
       await nextEventAfter(calsync.store, head);
