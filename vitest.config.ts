@@ -18,7 +18,7 @@ if (process.env.CALSYNC_TEST_REPORT) reporters.push('json');
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: ['{packages,apps}/*/{src,test}/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['{packages,apps}/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

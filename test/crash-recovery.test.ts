@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { type CalcomSimulator, startCalcomSimulator } from '@calsync/calcom-simulator';
 import { type ServiceView, toCalcomValues } from '@calsync/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ServerProcess } from './crash-server-process.js';
+import { ServerProcess } from './support/crash-server-process.js';
 
 /**
  * docs/sync.md "no request is lost": the server is SIGKILLed at random moments while a driver keeps

@@ -1,7 +1,6 @@
 import type { ServiceState } from '@calsync/domain';
+import { type CliIo, parseCliArguments, reconcileCommand } from '@calsync/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseCliArguments } from '../apps/server/src/cli/cli-arguments.js';
-import { type CliIo, reconcileCommand } from '../apps/server/src/cli/reconcile-command.js';
 import { ACME, GLOBEX, INITECH, ReconciliationWorld } from './support/reconciliation-fixture.js';
 
 /** The CLI against an in-process server over real HTTP, with output captured. */

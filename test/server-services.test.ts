@@ -1,12 +1,35 @@
-import type { ServiceView } from '@calsync/domain';
+import type { ReconciliationFinding, ServiceView } from '@calsync/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, expectStatus } from './support/api-client.js';
+import { type ApiClient, expectError, expectStatus } from './support/api-client.js';
 import { CalsyncHarness } from './support/calsync-harness.js';
 import { platformOnlyEdit, serviceBody } from './support/service-bodies.js';
 import { engineTitle, storeEngines } from './support/store-engines.js';
 import { acme, beta } from './support/tenants.js';
 
 const eventsOf = (entries: Array<{ event: string }>) => entries.map((entry) => entry.event);
+const RUN_WAIT_MS = 10_000;
+
+interface RunBody {
+  runId: string;
+  state: 'running' | 'completed' | 'aborted';
+  findings: ReconciliationFinding[];
+}
+
+/** Starts a check run of the company's team over HTTP and waits (bounded) until it has ended. */
+async function checkRun(api: ApiClient): Promise<RunBody> {
+  const { runId } = expectStatus(
+    await api.post<{ runId: string }>('/v1/reconciliations', { mode: 'check' }),
+    202,
+  );
+  const deadline = Date.now() + RUN_WAIT_MS;
+  for (;;) {
+    const run = expectStatus(await api.get<RunBody>(`/v1/reconciliations/${runId}`), 200);
+    if (run.state !== 'running') return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still running after ${RUN_WAIT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 const count = (entries: Array<{ event: string }>, event: string) =>
   entries.filter((entry) => entry.event === event).length;
 
@@ -188,6 +211,7 @@ for (const engine of storeEngines()) {
         await other.patch(path, { name: 'Übernommen' }),
         await other.post(`${path}/link`, { eventTypeId: beta.eventTypes[0]?.id }),
         await other.post(`${path}/sync`),
+        await other.post(`${path}/unlink`, { reason: 'Übernahme' }),
         await other.post(`${path}/divergence/resolve`, { fields: { name: 'keep_platform' } }),
         await other.post(`${path}/sync-status/reset`),
         await other.get(`${path}/audit`),
@@ -233,6 +257,124 @@ for (const engine of storeEngines()) {
 
       expectError(await api.post(`/v1/services/${service.serviceId}/sync`), 409, 'NOT_LINKED');
       expect(await api.serviceAudit(service.serviceId)).toHaveLength(1);
+    });
+
+    it('unlinking a synced service stops its sync: 200 with the view, the reason in the trail, later edits reach no one', async () => {
+      const api = harness.api(acme);
+      const eventType = harness.createEventType(acme, { title: 'Kinderhaarschnitt', lengthInMinutes: 20 });
+      const service = await api.register(serviceBody({ calcom: { eventTypeId: eventType.id } }));
+      await harness.syncSettled();
+      expect((await api.service(service.serviceId)).sync.status).toBe('synced');
+
+      const response = await api.post<ServiceView>(`/v1/services/${service.serviceId}/unlink`, {
+        reason: 'Wird nicht mehr über Cal.com gebucht',
+      });
+
+      const unlinked = expectStatus(response, 200);
+      expect(unlinked.calcom).toBeNull();
+      expect(unlinked.sync.status).toBe('never');
+      expect(unlinked.bookable).toBe(false);
+      expect(unlinked.nextAction?.code).toBe('LINK_EVENT_TYPE');
+      expect(await api.service(service.serviceId)).toEqual(unlinked);
+      const trail = await api.serviceAudit(service.serviceId);
+      expect(trail.at(-1)).toMatchObject({
+        event: 'CalcomUnlinked',
+        source: 'platform',
+        summary: `Unlinked from Cal.com event type ${eventType.id}: Wird nicht mehr über Cal.com gebucht.`,
+      });
+
+      harness.simulator.control.clearRequests();
+      const edited = await api.edit(service.serviceId, {
+        durationMinutes: service.fields.durationMinutes + 5,
+      });
+      await harness.syncSettled();
+      expect(edited.sync.status).toBe('never');
+      expect(eventsOf((await api.serviceAudit(service.serviceId)).slice(trail.length))).toEqual([
+        'ServiceEdited',
+      ]);
+      expect(harness.simulator.control.requests()).toEqual([]);
+      expect(harness.simulator.control.getEventType(acme.teamId, eventType.id)).toMatchObject({
+        lengthInMinutes: service.fields.durationMinutes,
+      });
+    });
+
+    it('reconciliation no longer watches an unlinked service: its event type becomes an import candidate', async () => {
+      const api = harness.api(acme);
+      const eventType = harness.createEventType(acme, { title: 'Färben' });
+      const service = await api.register(serviceBody({ calcom: { eventTypeId: eventType.id } }));
+      await harness.syncSettled();
+      const watched = await checkRun(api);
+      expect(watched.findings).toContainEqual(
+        expect.objectContaining({ serviceId: service.serviceId, eventTypeId: eventType.id }),
+      );
+
+      expectStatus(await api.post(`/v1/services/${service.serviceId}/unlink`), 200);
+      const run = await checkRun(api);
+
+      expect(run.state).toBe('completed');
+      expect(
+        run.findings.filter((finding) => 'serviceId' in finding && finding.serviceId === service.serviceId),
+      ).toEqual([]);
+      expect(run.findings).toContainEqual(
+        expect.objectContaining({ kind: 'import_candidate', eventTypeId: eventType.id }),
+      );
+      expect((await api.serviceAudit(service.serviceId)).at(-1)?.summary).toBe(
+        `Unlinked from Cal.com event type ${eventType.id}: no reason given.`,
+      );
+    });
+
+    it('unlinking a pending service drops its push: nothing is waiting any more', async () => {
+      const api = harness.api(acme);
+      const eventType = harness.createEventType(acme);
+      harness.simulator.control.injectFault({ kind: 'status', status: 503 });
+      try {
+        const service = await api.register(serviceBody({ calcom: { eventTypeId: eventType.id } }));
+        expect(service.sync.status).toBe('pending');
+
+        const unlinked = expectStatus(
+          await api.post<ServiceView>(`/v1/services/${service.serviceId}/unlink`),
+          200,
+        );
+
+        expect(unlinked.sync).toMatchObject({ status: 'never', nextRetryAt: null });
+        expect((await api.services('?status=pending')).map((view) => view.serviceId)).not.toContain(
+          service.serviceId,
+        );
+      } finally {
+        await harness.syncSettled();
+        harness.simulator.control.clearFaults();
+      }
+    });
+
+    it('a service linked to no event type cannot be unlinked: 409 NOT_LINKED, nothing appended', async () => {
+      const api = harness.api(acme);
+      const service = await api.register(serviceBody());
+
+      const error = expectError(
+        await api.post(`/v1/services/${service.serviceId}/unlink`),
+        409,
+        'NOT_LINKED',
+      );
+
+      expect(error.message).toBe(
+        `Service "${service.serviceId}" is not linked to a Cal.com event type. Link it with POST /v1/services/${service.serviceId}/link first.`,
+      );
+      expect(await api.serviceAudit(service.serviceId)).toHaveLength(1);
+    });
+
+    it('an unlink body other than an optional reason is refused: 400, nothing appended', async () => {
+      const api = harness.api(acme);
+      const eventType = harness.createEventType(acme);
+      const service = await api.register(serviceBody({ calcom: { eventTypeId: eventType.id } }));
+      await harness.syncSettled();
+      const trailBefore = await api.serviceAudit(service.serviceId);
+      const path = `/v1/services/${service.serviceId}/unlink`;
+
+      for (const body of [{ reason: '' }, { reason: 'x'.repeat(501) }, { reason: 'ok', force: true }, []]) {
+        expectError(await api.post(path, body), 400, 'VALIDATION_FAILED');
+      }
+      expect(await api.serviceAudit(service.serviceId)).toEqual(trailBefore);
+      expectError(await api.post('/v1/services/no-such-service/unlink'), 404, 'SERVICE_NOT_FOUND');
     });
   });
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResponse } from '../support/api-client.js';
 import { CalsyncHarness } from '../support/calsync-harness.js';
+import { type RawAnswer, sendRaw } from '../support/raw-http.js';
 import { serviceBody } from '../support/service-bodies.js';
 import { engineTitle, storeEngines } from '../support/store-engines.js';
 import { acme, beta, type Tenant } from '../support/tenants.js';
@@ -15,7 +16,6 @@ import {
   type WireBody,
 } from './mutations.js';
 import { type Operation, operationName, operationsOf } from './openapi-operations.js';
-import { type RawAnswer, sendRaw } from './raw-http.js';
 
 /**
  * The HTTP edge under fuzzing (issue 10, docs/http-contract.md): every operation of the server's own

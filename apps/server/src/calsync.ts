@@ -12,7 +12,6 @@ import type { Readiness } from './http/routes/health-routes.js';
 import { StatusProjection } from './projection/status-projection.js';
 import type { TeamReadModel } from './projection/team-read-model.js';
 import { Reconciler } from './reconciliation/reconciler.js';
-import { reconciliationRoutes } from './reconciliation/reconciliation-routes.js';
 import { ServiceApplication } from './services/service-application.js';
 import { ServiceCommandBus } from './services/service-command-bus.js';
 import type { ServiceReadModel } from './services/service-read-model.js';
@@ -161,7 +160,8 @@ export class Calsync {
       services: this.services,
       webhooks: this.webhooks,
       readiness: () => this.readiness(),
-      extraRoutes: [reconciliationRoutes(this.reconciler, this.services, this.newId)],
+      reconciler: this.reconciler,
+      newId: this.newId,
       http: this.config.http,
     });
     await this.app.ready();

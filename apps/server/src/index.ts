@@ -1,6 +1,8 @@
 export { CalcomDirectory, teamRateLimitWait } from './calcom/calcom-directory.js';
 export { toCalcomSnapshot } from './calcom/calcom-snapshot.js';
 export { Calsync, type CalsyncOptions } from './calsync.js';
+export { parseCliArguments } from './cli/cli-arguments.js';
+export { type CliIo, reconcileCommand } from './cli/reconcile-command.js';
 export { CommandBus, type CommandError, type StreamDecider, type Versioned } from './commands/command-bus.js';
 export { serviceDecider, teamSyncDecider } from './commands/stream-deciders.js';
 export { type AppConfig, type CompanyConfig, DEMO, loadConfig, sha256Hex } from './config/load-config.js';

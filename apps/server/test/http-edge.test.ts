@@ -2,9 +2,9 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstAnswer, openSocket, rawExchange } from '../../../test/support/raw-http.js';
 import type { Calsync } from '../src/calsync.js';
 import { startCalsyncUnderTest, tokens } from './calsync-under-test.js';
-import { firstAnswer, openSocket, rawExchange } from './raw-http.js';
 
 interface Envelope {
   error: { code: string; message: string; details?: unknown };

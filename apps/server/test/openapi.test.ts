@@ -20,6 +20,7 @@ const serviceRoutes: Array<[method: string, path: string, success: string]> = [
   ['get', '/v1/services/{id}', '200'],
   ['patch', '/v1/services/{id}', '200'],
   ['post', '/v1/services/{id}/link', '200'],
+  ['post', '/v1/services/{id}/unlink', '200'],
   ['post', '/v1/services/{id}/sync', '202'],
   ['post', '/v1/services/{id}/divergence/resolve', '200'],
   ['post', '/v1/services/{id}/sync-status/reset', '202'],

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstAnswer, openSocket, rawExchange } from '../../../test/support/raw-http.js';
 import type { Calsync } from '../src/calsync.js';
 import { startCalsyncUnderTest, tokens } from './calsync-under-test.js';
-import { firstAnswer, openSocket, rawExchange } from './raw-http.js';
 
 /** Short timeouts, so that the tests see them fire (the defaults are in docs/limits.md). */
 const http = {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { runStartedSchema, runViewSchema } from '../reconciliation/run-schemas.js';
+import { runStartedSchema, runViewSchema } from '../http/schemas/run-schemas.js';
 import type { ReconcileOptions } from './cli-arguments.js';
 import { EXIT, exitCodeOf, formatRunSummary, type RunViewBody } from './run-summary.js';
 

@@ -1,6 +1,6 @@
 import { needsAttention, type ReconciliationFinding } from '@calsync/domain';
 import type { z } from 'zod';
-import type { runViewSchema } from '../reconciliation/run-schemas.js';
+import type { runViewSchema } from '../http/schemas/run-schemas.js';
 
 export type RunViewBody = z.output<typeof runViewSchema>;
 

@@ -15,6 +15,7 @@ import { createInputWalk, requestJsonLimits } from './plugins/input-walk.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { healthRoutes, type Readiness } from './routes/health-routes.js';
+import { type ReconciliationUseCases, reconciliationRoutes } from './routes/reconciliation-routes.js';
 import { serviceRoutes } from './routes/service-routes.js';
 import { WEBHOOK_BODY_LIMIT, webhookRoutes } from './routes/webhook-routes.js';
 
@@ -44,15 +45,17 @@ export interface HttpDependencies {
   services: ServiceApplication;
   webhooks: WebhookInbox;
   readiness: () => Promise<Readiness>;
-  /** More /v1 routes (reconciliations, import candidates), registered behind authentication. */
-  extraRoutes?: Array<(app: FastifyInstance) => Promise<void>>;
+  /** Reconciliation runs and import candidates. */
+  reconciler: ReconciliationUseCases;
+  /** The ids of services an import registers. Default: random UUIDs. */
+  newId?: () => string;
   /** Default: the configuration file's defaults. */
   http?: HttpSettings;
 }
 
 /**
  * The HTTP shell, in the order of fastify/demo: external plugins, then the error handling,
- * then routes. Handlers stay thin; the use cases live in ServiceApplication.
+ * then routes. Handlers stay thin; the use cases live in ServiceApplication and the Reconciler.
  */
 export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInstance> {
   const http = deps.http ?? defaultHttpSettings;
@@ -115,7 +118,7 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
     v1.addHook('preValidation', walkInput);
     await serviceRoutes(v1, deps.services);
     await auditRoutes(v1, deps.services);
-    for (const routes of deps.extraRoutes ?? []) await routes(v1);
+    await reconciliationRoutes(v1, deps.reconciler, deps.services, deps.newId ?? randomUUID);
   });
   await app.register(async (hooks) => webhookRoutes(hooks, deps.webhooks));
   await app.register(async (health) => healthRoutes(health, deps.readiness));

@@ -122,6 +122,11 @@ export class ServiceApplication {
     });
   }
 
+  /** Stops mirroring the service: its pending push is dropped, reconciliation stops watching it. */
+  unlink(caller: Caller, serviceId: string, reason: string) {
+    return this.run({ ...this.meta(caller, serviceId), type: 'UnlinkService', reason });
+  }
+
   requestSync(caller: Caller, serviceId: string) {
     return this.run({ ...this.meta(caller, serviceId), type: 'RequestSync', syncId: this.newId() });
   }

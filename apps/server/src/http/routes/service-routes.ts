@@ -12,11 +12,13 @@ import {
   ifMatchHeaderSchema,
   linkBodySchema,
   listQuerySchema,
+  NO_UNLINK_REASON,
   patchBodySchema,
   registerBodySchema,
   resolveBodySchema,
   serviceParamsSchema,
   serviceViewSchema,
+  unlinkBodySchema,
 } from '../schemas/http-schemas.js';
 
 function unwrap<T>(result: Result<T, ApplicationError>): T {
@@ -119,6 +121,21 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
     handler: async (request, reply) => {
       withServiceId(request, reply, request.params.id);
       return unwrap(await services.link(callerOf(request), request.params.id, request.body.eventTypeId));
+    },
+  });
+
+  routes.post('/v1/services/:id/unlink', {
+    schema: {
+      tags,
+      summary: 'Stop mirroring the service to its Cal.com event type (the event type stays in Cal.com)',
+      params: serviceParamsSchema,
+      body: unlinkBodySchema,
+      response: { 200: serviceViewSchema, ...errorResponses(400, 401, 404, 409, 415, 429, 503) },
+    },
+    handler: async (request, reply) => {
+      withServiceId(request, reply, request.params.id);
+      const reason = request.body?.reason ?? NO_UNLINK_REASON;
+      return unwrap(await services.unlink(callerOf(request), request.params.id, reason));
     },
   });
 

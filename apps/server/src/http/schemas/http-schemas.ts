@@ -108,6 +108,19 @@ export const registerBodySchema = registrationFieldsSchema
   .meta({ id: 'RegisterService' });
 export const patchBodySchema = fieldPatchSchema.meta({ id: 'EditService' });
 export const linkBodySchema = z.strictObject({ eventTypeId: z.number().int().positive() });
+export const unlinkBodySchema = z
+  .strictObject({
+    reason: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .optional()
+      .meta({ description: 'Why the service stops mirroring; it goes into the audit trail' }),
+  })
+  .nullish();
+/** The reason an unlink records when the admin gives none. */
+export const NO_UNLINK_REASON = 'no reason given';
 export const resolveBodySchema = z.strictObject({
   fields: z.record(z.string(), z.enum(resolutionDecisions)),
   confirm: z.boolean().optional(),

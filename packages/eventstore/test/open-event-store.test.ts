@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openEventStore } from './open-event-store.js';
+import { openEventStore } from '../src/open-event-store.js';
 
 describe('choosing the event store from the configuration', () => {
   const folders: string[] = [];

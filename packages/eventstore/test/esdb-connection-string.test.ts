@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isEsdbUrl, toEsdbConnectionString } from './esdb-connection-string.js';
+import { isEsdbUrl, toEsdbConnectionString } from '../src/esdb/esdb-connection-string.js';
 
 describe('EventStoreDB/KurrentDB connection strings', () => {
   it('passes esdb:// and esdb+discover:// URLs through unchanged', () => {

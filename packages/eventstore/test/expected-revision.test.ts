@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkExpectedRevision, satisfiesExpectedRevision } from './expected-revision.js';
-import { expected } from './port.js';
+import { checkExpectedRevision, satisfiesExpectedRevision } from '../src/expected-revision.js';
+import { expected } from '../src/port.js';
 
 describe('what a writer may expect of a stream', () => {
   it.each([

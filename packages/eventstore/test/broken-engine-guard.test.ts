@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { describe, expect, it } from 'vitest';
-import { expected } from '../port.js';
-import { EmbeddedEngineBroken, guardEmbeddedEngine } from './broken-engine-guard.js';
-import type { SqlClient } from './sql-client.js';
-import { openSqlEventStore } from './sql-event-store.js';
+import { expected } from '../src/port.js';
+import { EmbeddedEngineBroken, guardEmbeddedEngine } from '../src/postgres/broken-engine-guard.js';
+import type { SqlClient } from '../src/postgres/sql-client.js';
+import { openSqlEventStore } from '../src/postgres/sql-event-store.js';
 
 const clientOf = (db: PGlite): SqlClient => ({
   query: async (text, params) => (await db.query(text, params ? [...params] : undefined)).rows,

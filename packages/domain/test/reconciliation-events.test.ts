@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SCHEMA_VERSION } from './events.js';
-import { needsAttention, type ReconciliationCounts } from './reconciliation.js';
-import { parseReconciliationEvent, reconciliationStreamName } from './reconciliation-events.js';
+import { SCHEMA_VERSION } from '../src/events.js';
+import { needsAttention, type ReconciliationCounts } from '../src/reconciliation.js';
+import { parseReconciliationEvent, reconciliationStreamName } from '../src/reconciliation-events.js';
 
 const run = {
   schemaVersion: SCHEMA_VERSION,

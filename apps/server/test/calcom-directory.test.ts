@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { rateLimitWait } from '@calsync/calcom';
 import { describe, expect, it } from 'vitest';
-import { fileConfigSchema } from '../config/config-schema.js';
-import { CalcomDirectory, limiterForSettings } from './calcom-directory.js';
+import { CalcomDirectory, limiterForSettings } from '../src/calcom/calcom-directory.js';
+import { fileConfigSchema } from '../src/config/config-schema.js';
 
 function directoryWith(maxRateLimitResetMs: number) {
   const apiKey = `cal_test_directory_${randomUUID()}`;

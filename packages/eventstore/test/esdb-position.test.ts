@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { compareEsdbPositionTokens, decodeEsdbPosition, encodeEsdbPosition } from './esdb-position.js';
-import { isApplicationEvent } from './esdb-recorded-event.js';
+import {
+  compareEsdbPositionTokens,
+  decodeEsdbPosition,
+  encodeEsdbPosition,
+} from '../src/esdb/esdb-position.js';
+import { isApplicationEvent } from '../src/esdb/esdb-recorded-event.js';
 
 describe('EventStoreDB positions as checkpoint tokens', () => {
   it('round-trips a commit/prepare position through its token', () => {

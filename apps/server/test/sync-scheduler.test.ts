@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Readiness, SyncScheduler } from './sync-scheduler.js';
-import type { SyncTimers } from './sync-timers.js';
+import { type Readiness, SyncScheduler } from '../src/sync/sync-scheduler.js';
+import type { SyncTimers } from '../src/sync/sync-timers.js';
 
 /** A scheduler over services whose pushes complete when the test says so. */
 function schedulerWith(options: { concurrency: number }) {

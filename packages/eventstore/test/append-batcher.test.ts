@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AppendBatcher, type PendingAppend } from './append-batcher.js';
-import type { AppendRow } from './event-row.js';
+import { AppendBatcher, type PendingAppend } from '../src/postgres/append-batcher.js';
+import type { AppendRow } from '../src/postgres/event-row.js';
 
 const appendTo = (stream: string, events = 1): PendingAppend => ({
   stream,

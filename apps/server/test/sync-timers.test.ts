@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { realTimers } from './sync-timers.js';
+import { realTimers } from '../src/sync/sync-timers.js';
 
 describe('the sync timers', () => {
   it('take any delay, however absurd, without a TimeoutOverflowWarning', async () => {

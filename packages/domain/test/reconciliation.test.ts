@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type CalcomSnapshot, toCalcomValues } from './calcom-mapping.js';
-import type { ServiceCommand } from './commands.js';
-import { decide } from './decide.js';
-import { defaultFields, type ServiceFields } from './fields.js';
+import { type CalcomSnapshot, toCalcomValues } from '../src/calcom-mapping.js';
+import type { ServiceCommand } from '../src/commands.js';
+import { decide } from '../src/decide.js';
+import { defaultFields, type ServiceFields } from '../src/fields.js';
 import {
   type MissCounter,
   planReconciliation,
@@ -11,8 +11,8 @@ import {
   type ReconciliationInput,
   type ReconciliationPlan,
   reconciliationFindingSchema,
-} from './reconciliation.js';
-import { evolve, initialState, type ServiceState } from './service-state.js';
+} from '../src/reconciliation.js';
+import { evolve, initialState, type ServiceState } from '../src/service-state.js';
 
 const COMPANY = 'acme';
 const TEAM = 42;

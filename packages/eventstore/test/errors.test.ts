@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isConnectionError, storeFailure, storeUnavailable } from './errors.js';
+import { isConnectionError, storeFailure, storeUnavailable } from '../src/errors.js';
 
 const withCode = (code: string, message = 'driver text'): Error =>
   Object.assign(new Error(message), { code });

@@ -2,7 +2,7 @@ import { type CalcomEventType, calcomFailure, MAX_TIMER_DELAY_MS, rateLimitWait 
 import { defaultFields, defaultRetryPolicy, type PushPlan, toCalcomValues } from '@calsync/domain';
 import { err, ok } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
-import { pushVerdict, type VerdictContext } from './push-verdict.js';
+import { pushVerdict, type VerdictContext } from '../src/sync/push-verdict.js';
 
 const values = toCalcomValues({
   ...defaultFields,
