@@ -18,7 +18,7 @@ export type RuleId =
   | 'packages-below-apps'
   | 'no-reach-into-another-workspace'
   | 'public-entry-only'
-  | 'reconciliation-below-http'
+  | 'http-is-the-shell'
   | 'code-does-not-import-tests'
   | 'tests-live-in-test-folders';
 
@@ -33,7 +33,7 @@ export interface Rule {
 export const rules: Record<RuleId, Rule> = {
   'domain-is-pure': {
     id: 'domain-is-pure',
-    says: 'packages/domain/src imports only its own files, zod and neverthrow',
+    says: 'packages/domain/src imports only its own files, zod and neverthrow, and its tests import no other workspace',
     instead:
       'move the I/O into a port implemented outside the domain (packages/eventstore, packages/calcom or apps/server) and pass data in commands',
   },
@@ -45,7 +45,7 @@ export const rules: Record<RuleId, Rule> = {
   },
   'no-reach-into-another-workspace': {
     id: 'no-reach-into-another-workspace',
-    says: "a file never imports another workspace (packages/*, apps/*, test, bench) by relative path; only a package's tests may import the shared harnesses in test/support",
+    says: "a file never imports another workspace (packages/*, apps/*, test, bench) by relative path; only a package's tests may import the shared harnesses in test/support, and the root tests the scripts in scripts/",
     instead:
       "import the workspace's public entry (`@calsync/<name>`), exporting what you need from its src/index.ts",
   },
@@ -54,15 +54,15 @@ export const rules: Record<RuleId, Rule> = {
     says: 'a workspace is imported through its public entry `@calsync/<name>`, never a deep path into it',
     instead: "import from `@calsync/<name>` and export what you need from that workspace's src/index.ts",
   },
-  'reconciliation-below-http': {
-    id: 'reconciliation-below-http',
-    says: 'apps/server/src/reconciliation does not import the HTTP shell (apps/server/src/http)',
+  'http-is-the-shell': {
+    id: 'http-is-the-shell',
+    says: 'the HTTP shell (apps/server/src/http) is imported only by itself and the composition root (calsync.ts, server.ts, main.ts, index.ts)',
     instead:
-      'keep routes and schemas in apps/server/src/http and let them call reconciliation; move shared types down into reconciliation or the domain',
+      'put routes and schemas in apps/server/src/http and let them call the code below; move a type both need down next to the code that produces it',
   },
   'code-does-not-import-tests': {
     id: 'code-does-not-import-tests',
-    says: 'source code (src/) never imports a test, a test helper or a test folder',
+    says: 'source code (src/) never imports a test, a test helper, a test folder or a test tool (vitest, fast-check)',
     instead: 'move what the code needs into src/; test helpers may import code, not the other way round',
   },
   'tests-live-in-test-folders': {
@@ -154,6 +154,11 @@ export function importsOf(file: string, text: string): { specifier: string; line
 }
 
 const domainPackages = ['zod', 'neverthrow'];
+/** The server's files that wire the HTTP shell to everything else. */
+const compositionRoot = ['calsync.ts', 'server.ts', 'main.ts', 'index.ts'].map(
+  (name) => `apps/server/src/${name}`,
+);
+const testTools = ['vitest', 'fast-check', '@vitest/coverage-v8'];
 const appPackages = (packages: Map<string, string>) =>
   [...packages].filter(([, folder]) => folder.startsWith('apps/')).map(([name]) => name);
 
@@ -205,6 +210,9 @@ export function checkImport(
       ? isUnder(target.path, 'packages/domain/src')
       : domainPackages.includes(target.packageName ?? '');
     if (!allowed) broken.push('domain-is-pure');
+  } else if (from === 'packages/domain' && target.workspace !== null && target.workspace !== from) {
+    // The domain's tests may use test tools and Node, but no other workspace: they need nothing else.
+    broken.push('domain-is-pure');
   }
   if (from?.startsWith('packages/')) {
     const intoApp = target.path
@@ -212,19 +220,26 @@ export function checkImport(
       : appPackages(packages).includes(target.packageName ?? '');
     if (intoApp) broken.push('packages-below-apps');
   }
+  // Two allowed crossings: a package's tests use the shared harnesses of test/support, and the
+  // root tests test the repository's scripts (which have no package entry).
   const sharedHarness =
     from !== null && isUnder(file, `${from}/test`) && isUnder(target.path, 'test/support');
-  if (target.path && target.workspace !== from && !sharedHarness)
+  const testedScript = from === 'test' && target.workspace === 'scripts';
+  if (target.path && target.workspace !== from && !sharedHarness && !testedScript) {
     broken.push('no-reach-into-another-workspace');
+  }
   if (target.deep) broken.push('public-entry-only');
   if (
-    isUnder(file, 'apps/server/src/reconciliation') &&
-    (isUnder(target.path, 'apps/server/src/http') ||
-      (target.workspace === 'apps/server' && target.deep && specifier.includes('/src/http')))
+    isUnder(file, 'apps/server/src') &&
+    !isUnder(file, 'apps/server/src/http') &&
+    !compositionRoot.includes(file) &&
+    isUnder(target.path, 'apps/server/src/http')
   ) {
-    broken.push('reconciliation-below-http');
+    broken.push('http-is-the-shell');
   }
-  if (inSrc && target.path && isTestPath(target.path)) broken.push('code-does-not-import-tests');
+  const testTool = testTools.includes(target.packageName ?? '');
+  if (inSrc && ((target.path && isTestPath(target.path)) || testTool))
+    broken.push('code-does-not-import-tests');
   return broken;
 }
 

@@ -87,7 +87,7 @@ describe.skipIf(skipReason !== undefined)(
         [newEvent('ServiceRenamed')],
         expected.exact(0n),
       );
-      const stream = await store.readStream('service-frozen');
+      const stream = (await store.readStream('service-frozen'))._unsafeUnwrap();
       expect(stream.map((event) => event.type)).toEqual(['ServiceCreated', 'ServiceRenamed']);
       if (retry.isErr()) expect(retry.error.code).toBe('EVENTSTORE.WRONG_EXPECTED_REVISION');
     });

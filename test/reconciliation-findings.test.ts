@@ -187,7 +187,7 @@ describe('reconciliation finds what was changed in Cal.com’s UI (docs/sync.md)
     world.simulator.control.uiEditEventType(ACME.teamId, eventTypeOf(service), { price: 2900 });
     await world.reconcile('apply');
     expect(world.view(service.serviceId).sync.status).toBe('diverged');
-    expect(world.view(service.serviceId).nextAction?.message).toContain('payment settings');
+    expect(world.view(service.serviceId).nextAction).toEqual({ code: 'RESOLVE_DIVERGENCE', priceOnly: true });
 
     // The remedy docs/events.md names: fix the price in Cal.com. The next run sees it and closes the divergence.
     world.simulator.control.uiEditEventType(ACME.teamId, eventTypeOf(service), {

@@ -34,7 +34,7 @@ describe('reconciliation runs: on demand, periodic, one at a time, scoped to the
     world = await ReconciliationWorld.start();
     await world.linkedServices(2);
     const run = await world.reconcile('check');
-    const stream = await world.store.readStream(reconciliationStreamName(ACME.teamId));
+    const stream = (await world.store.readStream(reconciliationStreamName(ACME.teamId)))._unsafeUnwrap();
     expect(stream.map((e) => e.type)).toEqual(['ReconciliationStarted', 'ReconciliationCompleted']);
     expect(stream[0]?.data).toMatchObject({
       runId: run.runId,
@@ -61,7 +61,7 @@ describe('reconciliation runs: on demand, periodic, one at a time, scoped to the
     const running = (await world.reconciler.getRun(ACME.id, first._unsafeUnwrap().runId))._unsafeUnwrap();
     expect(running.state).toBe('running');
     await world.reconciler.idle();
-    const stream = await world.store.readStream(reconciliationStreamName(ACME.teamId));
+    const stream = (await world.store.readStream(reconciliationStreamName(ACME.teamId)))._unsafeUnwrap();
     expect(stream.filter((e) => e.type === 'ReconciliationStarted')).toHaveLength(1);
   });
 
@@ -124,7 +124,7 @@ describe('reconciliation runs: on demand, periodic, one at a time, scoped to the
     expect(timers.fire()).toEqual([30 * 60_000, 30 * 60_000]);
     await world.reconciler.idle();
     for (const company of [ACME, GLOBEX]) {
-      const stream = await world.store.readStream(reconciliationStreamName(company.teamId));
+      const stream = (await world.store.readStream(reconciliationStreamName(company.teamId)))._unsafeUnwrap();
       expect(stream.map((e) => [e.type, (e.data as { mode: string; companyId: string }).mode])).toEqual([
         ['ReconciliationStarted', 'apply'],
         ['ReconciliationCompleted', 'apply'],

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '@calsync/server';
+import { loadConfig, sha256Hex } from '@calsync/server';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 
@@ -94,14 +94,32 @@ describe('docker/', () => {
       const { services } = compose();
       const environment = services.calsync?.environment ?? {};
 
-      const config = loadConfig(environment, () => {
-        throw new Error('no configuration file is read');
+      // The configuration file is the one mounted at CALSYNC_CONFIG, read from its place here.
+      const mounts = new Map(
+        (services.calsync?.volumes ?? []).map((volume) => {
+          const [from = '', to = ''] = volume.split(':');
+          return [to, resolve(dockerDir, from)];
+        }),
+      );
+      const read: string[] = [];
+      const config = loadConfig(environment, (path) => {
+        const mounted = mounts.get(path);
+        if (mounted === undefined) throw new Error(`${path} is not mounted into the container`);
+        read.push(mounted);
+        return readFileSync(mounted, 'utf8');
       });
 
       expect(config.isOk(), config.isErr() ? config.error.message : '').toBe(true);
       const loaded = config._unsafeUnwrap();
       expect(loaded.host).toBe('0.0.0.0');
       expect(loaded.port).toBe(3000);
+      // The image has no simulator, so no demo mode: a company from the mounted file.
+      expect(read).toEqual([join(dockerDir, 'calsync.example.json')]);
+      expect(loaded.demo).toBeNull();
+      expect(loaded.companies.map((company) => company.id)).toEqual(['example']);
+      // The token the compose file's comment names opens the example company.
+      expect(readFileSync(join(dockerDir, file), 'utf8')).toContain('bearer token calsync-example-token');
+      expect(loaded.companies[0]?.apiTokenSha256).toEqual([sha256Hex('calsync-example-token')]);
       const url = new URL(environment[variable] ?? '');
       expect(url.hostname).toBe(store);
       if (store === 'postgres') {
@@ -150,21 +168,43 @@ describe('docker/', () => {
         expect(copiedBeforeInstall).toContain(`${project}/package.json`);
     });
 
-    it('runs what `pnpm start` runs, listening on 0.0.0.0', () => {
+    it('runs the compiled server with plain Node as the user node, listening on 0.0.0.0', () => {
       const command = instructions.filter((instruction) => instruction.keyword === 'CMD').at(-1);
       const argv = JSON.parse(command?.args ?? '[]') as string[];
-      const start = (
-        JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
-      ).scripts.start;
+      const build = JSON.parse(readFileSync(join(root, 'apps/server/tsconfig.build.json'), 'utf8')) as {
+        compilerOptions: { outDir: string; rootDir: string };
+      };
 
-      expect([argv[0]?.replace('node_modules/.bin/', ''), ...argv.slice(1)].join(' ')).toBe(start);
-      expect(existsSync(join(root, argv.at(-1) ?? ''))).toBe(true);
+      expect(argv).toEqual(['node', 'dist/main.js']);
+      // dist/main.js is what the server's build makes of src/main.ts.
+      expect(build.compilerOptions).toMatchObject({ outDir: 'dist', rootDir: 'src' });
+      expect(existsSync(join(root, 'apps/server/src/main.ts'))).toBe(true);
       expect(
         instructions
           .filter((instruction) => instruction.keyword === 'ENV')
           .map((env) => env.args)
           .join(' '),
       ).toMatch(/HOST=0\.0\.0\.0/);
+      expect(instructions.filter((instruction) => instruction.keyword === 'USER').at(-1)?.args).toBe('node');
+      const health = instructions.find((instruction) => instruction.keyword === 'HEALTHCHECK');
+      expect(health?.args).toContain('/health/ready');
+    });
+
+    it('builds the server in one stage and runs its production install, without tsx or the simulator, in the last', () => {
+      const lastStage = instructions.findLastIndex((instruction) => instruction.keyword === 'FROM');
+      const [buildStage, runtime] = [instructions.slice(0, lastStage), instructions.slice(lastStage + 1)];
+      const buildName = stages.at(-2)?.args.split(/\s+/).at(-1);
+      const runs = buildStage.filter((instruction) => instruction.keyword === 'RUN').map((run) => run.args);
+
+      expect(runs).toContain('npx -y pnpm@10 --filter-prod "@calsync/server..." run build');
+      const deploy = runs.find((run) => / deploy /.test(run)) ?? '';
+      expect(deploy).toMatch(/--filter @calsync\/server .*deploy --prod \/deploy$/);
+      expect(
+        runtime.filter((instruction) => instruction.keyword === 'COPY').map((copy) => copy.args),
+      ).toEqual([`--from=${buildName} /deploy ./`]);
+      const runtimeText = runtime.map((instruction) => instruction.args).join('\n');
+      for (const devOnly of ['tsx', '@calsync/source', 'calcom-simulator', '.ts'])
+        expect(runtimeText, devOnly).not.toContain(devOnly);
     });
 
     it('keeps node_modules of the build context out of the image', () => {

@@ -189,6 +189,9 @@ for (const engine of storeEngines()) {
       );
 
       const error = expectError(stale, 409, 'REVISION_CONFLICT');
+      expect(error.message).toBe(
+        `The service changed since revision ${service.revision}; it is now at revision ${current.revision}. Reload it, re-apply your edit and retry with If-Match: "${current.revision}".`,
+      );
       expect(error.details).toMatchObject({
         current: { revision: current.revision, fields: { durationMinutes: 40 } },
       });
@@ -274,7 +277,11 @@ for (const engine of storeEngines()) {
       expect(unlinked.calcom).toBeNull();
       expect(unlinked.sync.status).toBe('never');
       expect(unlinked.bookable).toBe(false);
-      expect(unlinked.nextAction?.code).toBe('LINK_EVENT_TYPE');
+      expect(unlinked.nextAction).toEqual({
+        code: 'LINK_EVENT_TYPE',
+        message: 'Link the service to a Cal.com event type to make it bookable.',
+        request: `POST /v1/services/${service.serviceId}/link`,
+      });
       expect(await api.service(service.serviceId)).toEqual(unlinked);
       const trail = await api.serviceAudit(service.serviceId);
       expect(trail.at(-1)).toMatchObject({

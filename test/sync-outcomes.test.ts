@@ -154,7 +154,7 @@ describe('outbound sync: what Cal.com answers and what the status says', () => {
       ...(await harness.eventTypesOf('colour')),
     ].filter((type) => type === 'SyncFailed');
     expect(failures).toHaveLength(1);
-    const team = await harness.store.readStream(`team-${TEAM_ID}`);
+    const team = (await harness.store.readStream(`team-${TEAM_ID}`))._unsafeUnwrap();
     expect(team.map((event) => event.type)).toEqual(['TeamSyncPaused']);
     expect(harness.teamContext(TEAM_ID).paused?.message).toBe('CustomThrottlerGuard - Invalid API Key');
     const views = [harness.view('haircut'), harness.view('colour')];

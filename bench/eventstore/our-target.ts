@@ -20,7 +20,7 @@ export const ourTarget = (name: string, store: EventStore): BenchTarget => {
       let read = 0;
       let after: string | undefined;
       for (;;) {
-        const page = await store.readAll({ after, maxCount: 1000 });
+        const page = (await store.readAll({ after, maxCount: 1000 }))._unsafeUnwrap();
         read += page.length;
         if (page.length < 1000) return read;
         after = page.at(-1)?.position;

@@ -253,7 +253,7 @@ for (const engine of storeEngines()) {
     /** The store's head position: whether any event was appended in between (read straight from the store). */
     async function head(): Promise<string> {
       try {
-        return `position ${(await harness.server.calsync.store.headPosition()) ?? 'none'}`;
+        return `position ${(await harness.server.calsync.store.headPosition())._unsafeUnwrap() ?? 'none'}`;
       } catch (error) {
         return `unreadable store (${String(error).slice(0, 200)})`;
       }

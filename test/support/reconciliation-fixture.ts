@@ -204,7 +204,9 @@ export class ReconciliationWorld {
 
   /** Every service event in the store, in commit order. */
   async serviceEvents(): Promise<ServiceEvent[]> {
-    const recorded = await this.store.readAll({ streamPrefixes: ['service-'], maxCount: 1_000_000 });
+    const recorded = (
+      await this.store.readAll({ streamPrefixes: ['service-'], maxCount: 1_000_000 })
+    )._unsafeUnwrap();
     return recorded.map((event) => parseServiceEvent(event.type, event.data)._unsafeUnwrap());
   }
 

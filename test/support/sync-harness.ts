@@ -280,7 +280,7 @@ export class SyncHarness {
 
   /** Every event of a service's stream, by type. */
   async eventTypesOf(serviceId: string): Promise<string[]> {
-    return (await this.store.readStream(`service-${serviceId}`)).map((event) => event.type);
+    return (await this.store.readStream(`service-${serviceId}`))._unsafeUnwrap().map((event) => event.type);
   }
 
   /** Stops calsync (the manager, then the projection); keeps store and simulator for a restart unless `all`. */

@@ -1,5 +1,5 @@
 export { CalcomDirectory, teamRateLimitWait } from './calcom/calcom-directory.js';
-export { toCalcomSnapshot } from './calcom/calcom-snapshot.js';
+export { toCalcomSnapshot } from './calcom/calcom-translation.js';
 export { Calsync, type CalsyncOptions } from './calsync.js';
 export { parseCliArguments } from './cli/cli-arguments.js';
 export { type CliIo, reconcileCommand } from './cli/reconcile-command.js';

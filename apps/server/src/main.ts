@@ -5,6 +5,7 @@ import {
   checkStoreGround,
   describeStartupFailure,
   formatRefusal,
+  loadDemoSimulator,
   type StartupRefusal,
 } from './startup/index.js';
 
@@ -24,8 +25,13 @@ async function main(): Promise<void> {
   process.on('uncaughtException', refuseStartup);
 
   // The ground is checked before the store is opened; a bad configuration is reported by startServer.
+  // Demo mode needs the simulator, which a production install leaves out: refuse before touching DATA_DIR.
   const loaded = loadConfig(process.env, (path) => readFileSync(path, 'utf8'));
   if (loaded.isOk()) {
+    if (loaded.value.demo) {
+      const simulator = await loadDemoSimulator();
+      if (simulator.isErr()) refuse(simulator.error);
+    }
     const ground = await checkStoreGround(loaded.value.store);
     if (ground.isErr()) refuse(ground.error);
   }

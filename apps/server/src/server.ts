@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { type CalcomSimulator, startCalcomSimulator } from '@calsync/calcom-simulator';
+import type { CalcomSimulator } from '@calsync/calcom-simulator';
 import { type EventStore, openEventStore } from '@calsync/eventstore';
 import type { DestinationStream, Logger } from 'pino';
 import { Calsync, type CalsyncOptions } from './calsync.js';
 import { type AppConfig, DEMO, loadConfig } from './config/load-config.js';
 import { createLogger } from './logger.js';
+import { loadDemoSimulator } from './startup/load-demo-simulator.js';
+import { StartupRefusedError } from './startup/startup-refusal.js';
 
 export interface StartServerOptions {
   env: NodeJS.ProcessEnv;
@@ -53,7 +55,8 @@ const demoEventTypes = [
 /**
  * Starts calsync: validated configuration, the store docs/operations.md names (ESDB, else PostgreSQL,
  * else embedded PGlite in DATA_DIR), and — without CALSYNC_CONFIG — a demo company wired to
- * the bundled Cal.com simulator.
+ * the bundled Cal.com simulator, loaded only then. Where the simulator is not installed (a
+ * production install), demo mode throws a StartupRefusedError saying what to do instead.
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const loaded = loadConfig(options.env, options.readFile ?? ((path) => readFileSync(path, 'utf8')));
@@ -63,7 +66,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   let simulator: CalcomSimulator | null = null;
   if (config.demo) {
-    simulator = await startCalcomSimulator({
+    const startCalcomSimulator = await loadDemoSimulator();
+    if (startCalcomSimulator.isErr()) throw new StartupRefusedError(startCalcomSimulator.error);
+    simulator = await startCalcomSimulator.value({
       keys: [{ apiKey: DEMO.apiKey, teamIds: [DEMO.teamId] }],
       teams: [{ id: DEMO.teamId, name: 'Demo Salon', eventTypes: demoEventTypes }],
     });

@@ -26,18 +26,12 @@ export function switchableStore(inner: EventStore = createInMemoryEventStore()):
     checkpoints: inner.checkpoints,
     appendToStream: (...args) =>
       store.down ? errAsync(storeUnavailable('append failed', unreachable())) : inner.appendToStream(...args),
-    readStream: async (...args) => {
-      if (store.down) throw unreachable();
-      return inner.readStream(...args);
-    },
-    readAll: async (...args) => {
-      if (store.down) throw unreachable();
-      return inner.readAll(...args);
-    },
-    headPosition: async () => {
-      if (store.down) throw unreachable();
-      return inner.headPosition();
-    },
+    readStream: (...args) =>
+      store.down ? errAsync(storeUnavailable('read failed', unreachable())) : inner.readStream(...args),
+    readAll: (...args) =>
+      store.down ? errAsync(storeUnavailable('read failed', unreachable())) : inner.readAll(...args),
+    headPosition: () =>
+      store.down ? errAsync(storeUnavailable('read failed', unreachable())) : inner.headPosition(),
     subscribe: (options) => inner.subscribe(options),
     ping: async () => !store.down && (await inner.ping()),
     close: () => inner.close(),

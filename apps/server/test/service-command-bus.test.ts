@@ -50,7 +50,7 @@ async function syncedService() {
 }
 
 async function storedState(store: ReturnType<typeof createInMemoryEventStore>) {
-  return foldService((await store.readStream(serviceStreamName('s1'))).map(fromRecorded));
+  return foldService((await store.readStream(serviceStreamName('s1')))._unsafeUnwrap().map(fromRecorded));
 }
 
 /** Bob edits the service through a process whose read model this one never sees. */

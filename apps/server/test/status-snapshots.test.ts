@@ -38,7 +38,9 @@ async function running(store: EventStore) {
 
 /** Every service as its stream folds, without any projection. */
 async function rebuiltFromStreams(store: EventStore) {
-  const recorded = await store.readAll({ streamPrefixes: [SERVICE_STREAM_PREFIX], maxCount: 10_000 });
+  const recorded = (
+    await store.readAll({ streamPrefixes: [SERVICE_STREAM_PREFIX], maxCount: 10_000 })
+  )._unsafeUnwrap();
   const streams = new Map<string, typeof recorded>();
   for (const event of recorded)
     streams.set(event.streamName, [...(streams.get(event.streamName) ?? []), event]);

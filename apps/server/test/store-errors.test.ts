@@ -128,7 +128,7 @@ describe('the command bus and an event the store cannot hold', () => {
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.message).toContain('data.note');
     expect(error.message).toContain('NUL');
-    expect(await inner.readAll()).toEqual([]);
+    expect((await inner.readAll())._unsafeUnwrap()).toEqual([]);
   });
 
   it('logs the engine error it does not show', async () => {

@@ -1,11 +1,5 @@
 import { z } from 'zod';
-import {
-  fieldValueEqual,
-  pushableFieldNames,
-  type SyncedFieldName,
-  type SyncedFields,
-  syncedFieldNames,
-} from './fields.js';
+import { fieldValueEqual, pushableFieldNames, type SyncedFields } from './fields.js';
 
 /**
  * The Cal.com side of the mapping (docs/events.md), in the shapes of API v2 2024-06-14. The domain
@@ -45,20 +39,6 @@ export const calcomSnapshotSchema = calcomValuesSchema.extend({
   currency: z.string(),
 });
 export type CalcomSnapshot = z.output<typeof calcomSnapshotSchema>;
-
-/** Which platform field each Cal.com value comes from. */
-export const calcomFieldOf: Record<keyof CalcomValues, SyncedFieldName> = {
-  title: 'name',
-  slug: 'slug',
-  description: 'description',
-  lengthInMinutes: 'durationMinutes',
-  hidden: 'isActive',
-  beforeEventBuffer: 'bufferBeforeMinutes',
-  afterEventBuffer: 'bufferAfterMinutes',
-  minimumBookingNotice: 'minimumBookingNoticeMinutes',
-  confirmationPolicy: 'requiresConfirmation',
-  disableGuests: 'disableGuests',
-};
 
 const requiredConfirmation: ConfirmationPolicy = { type: 'always', blockUnconfirmedBookingsInBooker: true };
 
@@ -100,11 +80,6 @@ export function fromCalcomSnapshot(snapshot: CalcomSnapshot): SyncedFields {
     ...fromCalcomValues(snapshot),
     price: { amount: snapshot.price, currency: snapshot.currency.toUpperCase() },
   };
-}
-
-/** The synced fields whose values differ between two platform-field views. */
-export function differingSyncedFields(a: SyncedFields, b: SyncedFields): SyncedFieldName[] {
-  return syncedFieldNames.filter((field) => !fieldValueEqual(field, a[field], b[field]));
 }
 
 /** Whether two sets of written values mean the same thing (compared in platform terms). */

@@ -82,7 +82,9 @@ export function decideRegisterService(command: RegisterService, state: ServiceSt
     return err(
       domainError(
         'SERVICE_ALREADY_EXISTS',
-        `Service "${command.serviceId}" already exists. Edit it with PATCH /v1/services/${command.serviceId} instead.`,
+        `Service "${command.serviceId}" already exists.`,
+        undefined,
+        command.serviceId,
       ),
     );
   }
@@ -121,8 +123,9 @@ export function decideEditService(command: EditService, state: ServiceState): De
     return err(
       domainError(
         'REVISION_CONFLICT',
-        `The service changed since revision ${command.expectedRevision}; it is now at revision ${state.revision}. Reload it, re-apply your edit and retry with If-Match: "${state.revision}".`,
+        `The service changed since revision ${command.expectedRevision}; it is now at revision ${state.revision}.`,
         { expectedRevision: command.expectedRevision, actualRevision: state.revision },
+        command.serviceId,
       ),
     );
   }
@@ -181,7 +184,9 @@ export function decideUnlinkService(command: UnlinkService, state: ServiceState)
 function notLinked(serviceId: string): DomainError {
   return domainError(
     'NOT_LINKED',
-    `Service "${serviceId}" is not linked to a Cal.com event type. Link it with POST /v1/services/${serviceId}/link first.`,
+    `Service "${serviceId}" is not linked to a Cal.com event type.`,
+    undefined,
+    serviceId,
   );
 }
 
@@ -192,8 +197,9 @@ export function decideRequestSync(command: RequestSync, state: ServiceState): De
     return err(
       domainError(
         'DIVERGENCE_OPEN',
-        'Cal.com holds values the platform did not push; pushing now would overwrite them unseen. Resolve the divergence first (POST /v1/services/:id/divergence/resolve).',
+        'Cal.com holds values the platform did not push; pushing now would overwrite them unseen.',
         { fields: state.divergence.fields },
+        command.serviceId,
       ),
     );
   }

@@ -92,11 +92,6 @@ export type RegistrationFields = z.input<typeof registrationFieldsSchema>;
 export const fieldPatchSchema = serviceFieldsSchema.partial().strict();
 export type FieldPatch = z.output<typeof fieldPatchSchema>;
 
-/** Whether a field is mirrored to Cal.com (price included, though only compared). */
-export function isSyncedField(field: string): field is SyncedFieldName {
-  return (syncedFieldNames as string[]).includes(field);
-}
-
 /** Whether a field is written to Cal.com (every synced field but price). */
 export function isPushableField(field: string): field is SyncedFieldName {
   return (pushableFieldNames as string[]).includes(field);

@@ -147,11 +147,6 @@ export type ReconciliationStarted = ReconciliationEventOf<'ReconciliationStarted
 export type ReconciliationCompleted = ReconciliationEventOf<'ReconciliationCompleted'>;
 export type ReconciliationAborted = ReconciliationEventOf<'ReconciliationAborted'>;
 
-/** Whether a stored event type is one of the reconciliation stream’s. */
-export function isReconciliationEventType(type: string): type is ReconciliationEventType {
-  return type in reconciliationEventSchemas;
-}
-
 /** Validates a run event read from a store (or about to be written). */
 export function parseReconciliationEvent(
   type: string,

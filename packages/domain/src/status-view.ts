@@ -6,14 +6,27 @@ export interface Reason {
   message: string;
 }
 
-export interface NextAction {
-  code: string;
-  message: string;
-  /** The HTTP call that performs it, when there is one. */
-  request: string | null;
-}
+/**
+ * What an admin can do next, as a code and the facts its wording needs. The domain names the
+ * action; the HTTP layer words it and names the request that performs it (docs/status.md).
+ */
+export type NextAction =
+  /** Cal.com refused the team's credentials: fix them, then reset the sync status. */
+  | { code: 'FIX_CALCOM_CREDENTIALS' }
+  /** Not linked: link it to an event type to make it bookable. */
+  | { code: 'LINK_EVENT_TYPE' }
+  /** Synced but inactive: set isActive to make it bookable. */
+  | { code: 'ACTIVATE' }
+  /** The last push failed for good: fix the cause, then reset. */
+  | { code: 'RESET_SYNC_STATUS' }
+  /** Cal.com holds other values; `priceOnly`: only the price differs, which Cal.com's API cannot set. */
+  | { code: 'RESOLVE_DIVERGENCE'; priceOnly: boolean }
+  /** The event type is missing: link to another one, or reset if it is back. */
+  | { code: 'RELINK_OR_RESET' };
 
-/** The status view of one service: the ServiceView of docs/http-contract.md. */
+export type NextActionCode = NextAction['code'];
+
+/** The status view of one service; the HTTP layer words its next action into the ServiceView of docs/http-contract.md. */
 export interface ServiceView {
   serviceId: string;
   companyId: string;
@@ -163,56 +176,25 @@ function reasons(state: ServiceState, team: TeamSyncContext): Reason[] {
 }
 
 function nextAction(state: ServiceState, team: TeamSyncContext): NextAction | null {
-  const id = state.serviceId;
   if (team.paused && (state.status === 'pending' || state.status === 'error')) {
-    return {
-      code: 'FIX_CALCOM_CREDENTIALS',
-      message:
-        'Cal.com answered 401/403 for this team: check the API key and that its owner is a team admin, then reset the sync status.',
-      request: `POST /v1/services/${id}/sync-status/reset`,
-    };
+    return { code: 'FIX_CALCOM_CREDENTIALS' };
   }
   switch (state.status) {
     case 'never':
-      return {
-        code: 'LINK_EVENT_TYPE',
-        message: 'Link the service to a Cal.com event type to make it bookable.',
-        request: `POST /v1/services/${id}/link`,
-      };
+      return { code: 'LINK_EVENT_TYPE' };
     case 'pending':
       return null;
     case 'synced':
-      return state.fields?.isActive
-        ? null
-        : {
-            code: 'ACTIVATE',
-            message: 'Set isActive to true to make it bookable.',
-            request: `PATCH /v1/services/${id}`,
-          };
+      return state.fields?.isActive ? null : { code: 'ACTIVATE' };
     case 'error':
-      return {
-        code: 'RESET_SYNC_STATUS',
-        message:
-          'Fix the cause named in lastError (edit the service if a value was rejected), then reset to push again.',
-        request: `POST /v1/services/${id}/sync-status/reset`,
-      };
-    case 'diverged': {
-      const priceOnly = state.divergence?.fields.every((entry) => entry.field === 'price');
+      return { code: 'RESET_SYNC_STATUS' };
+    case 'diverged':
       return {
         code: 'RESOLVE_DIVERGENCE',
-        message: priceOnly
-          ? 'Cal.com’s price differs and cannot be set through its API: change it in Cal.com’s payment settings, or accept Cal.com’s price.'
-          : 'Decide per field: keep_platform pushes the platform’s value again, accept_calcom takes Cal.com’s value (needs confirm).',
-        request: `POST /v1/services/${id}/divergence/resolve`,
+        priceOnly: state.divergence?.fields.every((entry) => entry.field === 'price') ?? false,
       };
-    }
     case 'orphaned':
-      return {
-        code: 'RELINK_OR_RESET',
-        message:
-          'Link the service to an existing event type, or reset the sync status if the event type is back.',
-        request: `POST /v1/services/${id}/link`,
-      };
+      return { code: 'RELINK_OR_RESET' };
   }
 }
 

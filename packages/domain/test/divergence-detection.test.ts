@@ -144,7 +144,7 @@ describe('observing Cal.com (echoes, webhooks and reconciliation: docs/sync.md)'
         calcom: { amount: 3900, currency: 'EUR' },
       },
     ]);
-    expect(statusView(state).nextAction?.message).toMatch(/payment settings.*accept Cal\.com’s price/);
+    expect(statusView(state).nextAction).toEqual({ code: 'RESOLVE_DIVERGENCE', priceOnly: true });
   });
 
   it('hiding the event type in Cal.com is a divergence of isActive; the platform stays active', () => {

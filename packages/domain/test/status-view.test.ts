@@ -124,10 +124,7 @@ describe('the status view of a service (docs/status.md, docs/http-contract.md Se
     const view = statusView(statesByStatus.never);
     expect(view.calcom).toBeNull();
     expect(view.notBookableReasons.map((reason) => reason.code)).toEqual(['NOT_LINKED']);
-    expect(view.nextAction).toMatchObject({
-      code: 'LINK_EVENT_TYPE',
-      request: `POST /v1/services/${SERVICE_ID}/link`,
-    });
+    expect(view.nextAction).toEqual({ code: 'LINK_EVENT_TYPE' });
   });
 
   it('a service waiting for its event type to be created shows the team, and no event type yet', () => {
@@ -169,10 +166,7 @@ describe('the status view of a service (docs/status.md, docs/http-contract.md Se
       code: 'SYNC_ERROR',
       message: expect.stringMatching(/Service Unavailable/),
     });
-    expect(view.nextAction).toMatchObject({
-      code: 'RESET_SYNC_STATUS',
-      request: `POST /v1/services/${SERVICE_ID}/sync-status/reset`,
-    });
+    expect(view.nextAction).toEqual({ code: 'RESET_SYNC_STATUS' });
   });
 
   it('a diverged service shows the open divergence with both values per field, not the raw snapshot', () => {
@@ -188,7 +182,7 @@ describe('the status view of a service (docs/status.md, docs/http-contract.md Se
         },
       ],
     });
-    expect(view.nextAction?.code).toBe('RESOLVE_DIVERGENCE');
+    expect(view.nextAction).toEqual({ code: 'RESOLVE_DIVERGENCE', priceOnly: true });
   });
 
   it('a divergence of values the API can write says to decide per field', () => {
@@ -197,7 +191,7 @@ describe('the status view of a service (docs/status.md, docs/http-contract.md Se
       ...syncedHaircut(),
       diverged([{ field: 'name', platform: 'Herrenhaarschnitt', calcom: 'Anders' }], snapshot),
     );
-    expect(statusView(state).nextAction?.message).toMatch(/keep_platform.*accept_calcom/);
+    expect(statusView(state).nextAction).toEqual({ code: 'RESOLVE_DIVERGENCE', priceOnly: false });
   });
 
   it('an orphaned service names the missing event type', () => {

@@ -1,18 +1,22 @@
+import type { ResultAsync } from 'neverthrow';
 import { CaughtUpWaiters } from './caught-up-waiters.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
+import { isInvalidPosition } from './errors.js';
 import type {
   CheckpointStore,
   ReadAllOptions,
+  ReadError,
   RecordedEvent,
+  StoreFailure,
   Subscription,
   SubscriptionOptions,
 } from './port.js';
 
 /** What a catch-up subscription needs from an engine. */
 export interface CatchUpSource {
-  readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  readAll(options: ReadAllOptions): ResultAsync<RecordedEvent[], ReadError>;
   /** Must only return a position once every event before it is visible to readAll. */
-  headPosition(): Promise<string | undefined>;
+  headPosition(): ResultAsync<string | undefined, StoreFailure>;
   comparePositions(a: string, b: string): number;
   /** Calls `onAppend` whenever events may have been appended; returns the unsubscribe. */
   watchAppends(onAppend: () => void): () => void;
@@ -68,7 +72,7 @@ class CatchUpSubscription implements Subscription {
 
   async caughtUp(): Promise<void> {
     this.#throwIfUnusable();
-    const target = await this.source.headPosition();
+    const target = await this.#head();
     this.#throwIfUnusable();
     if (target !== undefined && !this.#hasHandled(target)) {
       const reached = this.#waiters.wait(target);
@@ -116,7 +120,7 @@ class CatchUpSubscription implements Subscription {
           this.#cursor = await this.#startPosition();
           started = true;
         }
-        const target = await this.source.headPosition();
+        const target = await this.#head();
         const handled = await this.#drain();
         if (this.#stopped) break;
         await this.#checkpoint?.flush();
@@ -126,6 +130,8 @@ class CatchUpSubscription implements Subscription {
         firstPass = false;
       } catch (error) {
         if (error instanceof HandlerFailed) return await this.#fail(error.error);
+        // A start position the store never issued stays wrong: stop rather than skip or spin.
+        if (isInvalidPosition(error)) return await this.#fail(error);
         // The store failed (connection lost…): report it and try again, never skip.
         this.options.onError?.(error);
         await this.#idle(this.source.pollIntervalMs ?? RETRY_AFTER_FAILURE_MS);
@@ -146,7 +152,10 @@ class CatchUpSubscription implements Subscription {
     const { handler, streamPrefixes } = this.options;
     let handled = 0;
     for (;;) {
-      const page = await this.source.readAll({ after: this.#cursor, streamPrefixes, maxCount: PAGE_SIZE });
+      const read = await this.source.readAll({ after: this.#cursor, streamPrefixes, maxCount: PAGE_SIZE });
+      // The typed error travels to `onError` as it is (the loop retries a store failure).
+      if (read.isErr()) throw read.error;
+      const page = read.value;
       for (const event of page) {
         if (this.#stopped) return handled;
         try {
@@ -160,6 +169,13 @@ class CatchUpSubscription implements Subscription {
       }
       if (page.length < PAGE_SIZE) return handled;
     }
+  }
+
+  /** The store's head; a failure is thrown as the store's typed error. */
+  async #head(): Promise<string | undefined> {
+    const head = await this.source.headPosition();
+    if (head.isErr()) throw head.error;
+    return head.value;
   }
 
   #idle(timeoutMs: number | undefined): Promise<void> {

@@ -1,4 +1,10 @@
-import type { EngineFailed, ExpectedRevision, StoreUnavailable, WrongExpectedRevision } from './port.js';
+import type {
+  EngineFailed,
+  ExpectedRevision,
+  InvalidPosition,
+  StoreUnavailable,
+  WrongExpectedRevision,
+} from './port.js';
 
 /** Describes an expectation in a person's words, for error messages and logs. */
 export const describeExpectedRevision = (expected: ExpectedRevision): string => {
@@ -40,6 +46,16 @@ export const engineFailed = (message: string, cause?: unknown): EngineFailed => 
   code: 'EVENTSTORE.ENGINE_FAILED',
   message,
   cause,
+});
+
+/** A position this store did not issue. The token is kept for logs, never put in the message. */
+export const invalidPosition = (position: string, why: 'unparsable' | 'unknown'): InvalidPosition => ({
+  code: 'EVENTSTORE.INVALID_POSITION',
+  position,
+  message:
+    why === 'unparsable'
+      ? 'The position is not one of this event store: it does not have the form of its positions. Read from the beginning, or from a position the store returned.'
+      : 'The position lies beyond the newest event of this event store, so the store did not issue it (was the store reset or restored?). Read from the beginning, or from a position the store returned.',
 });
 
 /** Node socket and DNS errors of a connection that failed or was lost. */
@@ -111,3 +127,8 @@ export const isWrongExpectedRevision = (error: unknown): error is WrongExpectedR
   typeof error === 'object' &&
   error !== null &&
   (error as { code?: unknown }).code === 'EVENTSTORE.WRONG_EXPECTED_REVISION';
+
+export const isInvalidPosition = (error: unknown): error is InvalidPosition =>
+  typeof error === 'object' &&
+  error !== null &&
+  (error as { code?: unknown }).code === 'EVENTSTORE.INVALID_POSITION';

@@ -1,7 +1,9 @@
 export {
   describeExpectedRevision,
   engineFailed,
+  invalidPosition,
   isConnectionError,
+  isInvalidPosition,
   isWrongExpectedRevision,
   storeFailure,
   storeUnavailable,

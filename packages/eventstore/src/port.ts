@@ -108,6 +108,24 @@ export interface UnstorableEvent {
 
 export type AppendError = WrongExpectedRevision | StoreUnavailable | EngineFailed | UnstorableEvent;
 
+/** The engine failed to answer a call: unreachable now, or refusing. */
+export type StoreFailure = StoreUnavailable | EngineFailed;
+
+/**
+ * The `after` position is not one this store issued: it does not parse as this engine's
+ * token, or it lies beyond the newest event. The store itself is fine, so a caller can tell
+ * a bad cursor from an outage without asking the store again. `message` never quotes the
+ * token (it may come from a client); `position` holds it, for logs.
+ */
+export interface InvalidPosition {
+  code: 'EVENTSTORE.INVALID_POSITION';
+  position: string;
+  message: string;
+}
+
+/** What a read can fail with: only reads from a position can meet an invalid one. */
+export type ReadError = StoreFailure | InvalidPosition;
+
 export interface ReadStreamOptions {
   /** First revision to read (inclusive). Default 0n. */
   fromRevision?: bigint;
@@ -170,14 +188,14 @@ export interface EventStore {
     expectedRevision: ExpectedRevision,
   ): ResultAsync<AppendResult, AppendError>;
   /** Events of one stream in revision order; [] when the stream does not exist. */
-  readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
-  /** Events of all streams in commit order. */
-  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  readStream(streamName: string, options?: ReadStreamOptions): ResultAsync<RecordedEvent[], StoreFailure>;
+  /** Events of all streams in commit order; an `after` this store never issued is INVALID_POSITION. */
+  readAll(options?: ReadAllOptions): ResultAsync<RecordedEvent[], ReadError>;
   /** Position of the last committed event (undefined for an empty store). */
-  headPosition(): Promise<string | undefined>;
+  headPosition(): ResultAsync<string | undefined, StoreFailure>;
   subscribe(options: SubscriptionOptions): Subscription;
   readonly checkpoints: CheckpointStore;
-  /** Cheap reachability check for readiness probes. */
+  /** Cheap reachability check for readiness probes; never rejects (false: not reachable). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -15,6 +15,10 @@ export const sequenceOfPosition = (position: string): bigint => {
   return BigInt(position);
 };
 
+/** Parses an `after` position of a sequence-numbered engine; undefined when it is not one. */
+export const parseSequencePosition = (position: string): bigint | undefined =>
+  DECIMAL.test(position) ? BigInt(position) : undefined;
+
 /** Orders two sequences (negative: a first), e.g. for `Array.prototype.sort`. */
 export const compareSequence = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
 

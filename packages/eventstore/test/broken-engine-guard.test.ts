@@ -47,7 +47,7 @@ describe('the embedded engine after an internal error', () => {
     expect(client.broken).toBeInstanceOf(EmbeddedEngineBroken);
   });
 
-  it('makes the store refuse appends as unavailable and fail its readiness ping once the engine is broken', async () => {
+  it('makes the store refuse appends and reads as unavailable and fail its readiness ping once the engine is broken', async () => {
     const db = await PGlite.create();
     const broken: unknown[] = [];
     const store = await openSqlEventStore({
@@ -61,6 +61,11 @@ describe('the embedded engine after an internal error', () => {
     const refused = await store.appendToStream('service-1', [event()], expected.any);
     expect(refused._unsafeUnwrapErr()).toMatchObject({ code: 'EVENTSTORE.UNAVAILABLE' });
     expect(refused._unsafeUnwrapErr().message).not.toContain('PGlite is closed');
+    for (const read of [store.readStream('service-1'), store.readAll(), store.headPosition()]) {
+      const failed = (await read)._unsafeUnwrapErr();
+      expect(failed.code).toBe('EVENTSTORE.UNAVAILABLE');
+      expect(failed.message).not.toContain('PGlite is closed');
+    }
     expect(await store.ping()).toBe(false);
     expect(broken).toHaveLength(1);
   });

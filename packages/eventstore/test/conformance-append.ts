@@ -32,7 +32,7 @@ export const describeAppendConformance = ({ store }: ConformanceContext): void =
       const result = (await store().appendToStream(stream, newEvents(3), expected.noStream))._unsafeUnwrap();
       expect(result.nextExpectedRevision).toBe(2n);
       expect(result.written).toBe(3);
-      const events = await store().readStream(stream);
+      const events = (await store().readStream(stream))._unsafeUnwrap();
       expect(events.map((event) => event.revision)).toEqual([0n, 1n, 2n]);
       expect(result.position).toBe(events[2]?.position);
     });
@@ -49,7 +49,7 @@ export const describeAppendConformance = ({ store }: ConformanceContext): void =
       await store().appendToStream(stream, newEvents(3), expected.noStream);
       const result = await store().appendToStream(stream, newEvents(1), expected.exact(0n));
       expect(result._unsafeUnwrapErr()).toMatchObject(conflict(stream, expected.exact(0n), 2n));
-      expect(await store().readStream(stream)).toHaveLength(3);
+      expect((await store().readStream(stream))._unsafeUnwrap()).toHaveLength(3);
     });
 
     it('rejects "no stream" when the stream exists and "stream exists" when it does not', async () => {
@@ -85,7 +85,9 @@ export const describeAppendConformance = ({ store }: ConformanceContext): void =
       const first = (await store().appendToStream(stream, events, expected.noStream))._unsafeUnwrap();
       const retry = (await store().appendToStream(stream, events, expected.noStream))._unsafeUnwrap();
       expect(retry).toEqual({ nextExpectedRevision: 1n, position: first.position, written: 0 });
-      expect((await store().readStream(stream)).map((event) => event.id)).toEqual(events.map((e) => e.id));
+      expect((await store().readStream(stream))._unsafeUnwrap().map((event) => event.id)).toEqual(
+        events.map((e) => e.id),
+      );
     });
 
     it('stores only the new events of a batch that overlaps stored ones', async () => {
@@ -96,7 +98,10 @@ export const describeAppendConformance = ({ store }: ConformanceContext): void =
         await store().appendToStream(stream, [stored!, fresh!], expected.exact(0n))
       )._unsafeUnwrap();
       expect(result).toMatchObject({ nextExpectedRevision: 1n, written: 1 });
-      expect((await store().readStream(stream)).map((event) => event.id)).toEqual([stored!.id, fresh!.id]);
+      expect((await store().readStream(stream))._unsafeUnwrap().map((event) => event.id)).toEqual([
+        stored!.id,
+        fresh!.id,
+      ]);
     });
 
     it('stores an id repeated within one batch once, and the same id in two streams twice', async () => {
@@ -107,8 +112,8 @@ export const describeAppendConformance = ({ store }: ConformanceContext): void =
       )._unsafeUnwrap();
       expect(result.written).toBe(1);
       await store().appendToStream(`${prefix}b`, [event], expected.any);
-      expect(await store().readStream(`${prefix}a`)).toHaveLength(1);
-      expect(await store().readStream(`${prefix}b`)).toHaveLength(1);
+      expect((await store().readStream(`${prefix}a`))._unsafeUnwrap()).toHaveLength(1);
+      expect((await store().readStream(`${prefix}b`))._unsafeUnwrap()).toHaveLength(1);
     });
 
     it('checks the expected revision of an empty append and stores nothing', async () => {
@@ -133,7 +138,7 @@ export const describeAppendConformance = ({ store }: ConformanceContext): void =
         const result = await store().appendToStream(stream, events, expected.any);
         const error = result._unsafeUnwrapErr();
         expect(error.code).toBe('EVENTSTORE.UNSTORABLE_EVENT');
-        expect(await store().readStream(stream)).toEqual([]);
+        expect((await store().readStream(stream))._unsafeUnwrap()).toEqual([]);
         return error as UnstorableEvent;
       };
 
@@ -210,7 +215,7 @@ export const describeAppendConformance = ({ store }: ConformanceContext): void =
         expect(losers[0]?._unsafeUnwrapErr()).toMatchObject(conflict(stream, expectation, revision + 1n));
         revision += 1n;
       }
-      const events = await store().readStream(stream);
+      const events = (await store().readStream(stream))._unsafeUnwrap();
       expect(events.map((event) => event.revision)).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(i)));
     });
   });

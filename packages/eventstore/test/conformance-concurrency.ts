@@ -34,7 +34,7 @@ export const describeConcurrencyConformance = ({ store, concurrency }: Conforman
     it(`hands ${writers} writers × ${eventsPerWriter} events to a subscriber exactly once, in read-all order, resuming from its checkpoint after a stop halfway`, async () => {
       const prefix = uniquePrefix('concurrent');
       const checkpointName = `${prefix}projector`;
-      const start = await store().headPosition();
+      const start = (await store().headPosition())._unsafeUnwrap();
       const received: RecordedEvent[] = [];
       const halfway = deferred();
       const subscribe = () =>

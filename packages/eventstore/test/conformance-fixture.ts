@@ -31,7 +31,9 @@ export const readEverything = async (
   const events: RecordedEvent[] = [];
   let after = options.after;
   for (;;) {
-    const page = await store.readAll({ after, streamPrefixes: options.streamPrefixes, maxCount: 1000 });
+    const page = (
+      await store.readAll({ after, streamPrefixes: options.streamPrefixes, maxCount: 1000 })
+    )._unsafeUnwrap();
     events.push(...page);
     if (page.length < 1000) return events;
     after = page.at(-1)?.position;

@@ -8,6 +8,13 @@ import {
   uniquePrefix,
 } from './conformance-fixture.js';
 
+/** A token of the same form as `position`, far beyond it (both engines' forms). */
+const beyond = (position: string): string => {
+  const esdb = /^([0-9]+)\/([0-9]+)$/.exec(position);
+  if (esdb) return `${BigInt(esdb[1]!) + 1_000_000_000n}/${BigInt(esdb[2]!) + 1_000_000_000n}`;
+  return (BigInt(position) + 1_000_000n).toString();
+};
+
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 export const describeReadConformance = (context: ConformanceContext): void => {
@@ -17,15 +24,15 @@ export const describeReadConformance = (context: ConformanceContext): void => {
     it('reads a stream in revision order, from a revision, at most a given count', async () => {
       const stream = `${uniquePrefix('read')}service`;
       await store().appendToStream(stream, newEvents(5), expected.noStream);
-      const all = await store().readStream(stream);
+      const all = (await store().readStream(stream))._unsafeUnwrap();
       expect(all.map((event) => (event.data as { index: number }).index)).toEqual([0, 1, 2, 3, 4]);
-      const some = await store().readStream(stream, { fromRevision: 1n, maxCount: 2 });
+      const some = (await store().readStream(stream, { fromRevision: 1n, maxCount: 2 }))._unsafeUnwrap();
       expect(some.map((event) => event.revision)).toEqual([1n, 2n]);
       expect(all.every((event) => event.streamName === stream)).toBe(true);
     });
 
     it('reads no events from a stream that does not exist', async () => {
-      expect(await store().readStream(`${uniquePrefix('read')}missing`)).toEqual([]);
+      expect((await store().readStream(`${uniquePrefix('read')}missing`))._unsafeUnwrap()).toEqual([]);
     });
 
     it('gives back data and metadata as JSON, with the time it stored the event', async () => {
@@ -38,7 +45,7 @@ export const describeReadConformance = (context: ConformanceContext): void => {
       const withMetadata = newEvent('ServiceEdited', data, { actor: 'admin@acme', requestId: 'r-1' });
       const withoutMetadata = newEvent('ServiceEdited', { at: new Date('2025-01-02T03:04:05Z') });
       await store().appendToStream(stream, [withMetadata, withoutMetadata], expected.noStream);
-      const [first, second] = await store().readStream(stream);
+      const [first, second] = (await store().readStream(stream))._unsafeUnwrap();
       expect(first).toMatchObject({ id: withMetadata.id, type: 'ServiceEdited', data, revision: 0n });
       expect(first?.metadata).toEqual({ actor: 'admin@acme', requestId: 'r-1' });
       expect(first?.recordedAt).toMatch(ISO_8601);
@@ -48,7 +55,7 @@ export const describeReadConformance = (context: ConformanceContext): void => {
 
     it('reads all streams in commit order after a position', async () => {
       const prefix = uniquePrefix('all');
-      const start = await store().headPosition();
+      const start = (await store().headPosition())._unsafeUnwrap();
       for (let round = 0; round < 3; round += 1) {
         await store().appendToStream(`${prefix}a`, [newEvent('A', { round })], expected.any);
         await store().appendToStream(`${prefix}b`, newEvents(2, 'B'), expected.any);
@@ -58,13 +65,15 @@ export const describeReadConformance = (context: ConformanceContext): void => {
       const sequences = events.map((event) => event.sequence);
       expect([...sequences].sort(compareSequence)).toEqual(sequences);
       expect(new Set(sequences).size).toBe(sequences.length);
-      const afterThird = await store().readAll({ after: events[2]?.position, streamPrefixes: [prefix] });
+      const afterThird = (
+        await store().readAll({ after: events[2]?.position, streamPrefixes: [prefix] })
+      )._unsafeUnwrap();
       expect(afterThird.map((event) => event.id)).toEqual(events.slice(3).map((event) => event.id));
     });
 
     it('stores a batch in order: read-all order and revision order agree', async () => {
       const stream = `${uniquePrefix('batch')}service`;
-      const start = await store().headPosition();
+      const start = (await store().headPosition())._unsafeUnwrap();
       await store().appendToStream(stream, newEvents(50), expected.noStream);
       const inCommitOrder = await readEverything(store(), { after: start, streamPrefixes: [stream] });
       expect(inCommitOrder.map((event) => event.revision)).toEqual(
@@ -74,40 +83,46 @@ export const describeReadConformance = (context: ConformanceContext): void => {
 
     it('reads only the streams whose names start with one of the prefixes', async () => {
       const prefix = uniquePrefix('filter');
-      const start = await store().headPosition();
+      const start = (await store().headPosition())._unsafeUnwrap();
       await store().appendToStream(`${prefix}service-1`, [newEvent('Service')], expected.any);
       await store().appendToStream(`${prefix}company-1`, [newEvent('Company')], expected.any);
       await store().appendToStream(`${prefix}booking-1`, [newEvent('Booking')], expected.any);
       await store().appendToStream(`${prefix}service_%`, [newEvent('Wildcard')], expected.any);
-      const filtered = await store().readAll({
-        after: start,
-        streamPrefixes: [`${prefix}service-`, `${prefix}company`],
-      });
+      const filtered = (
+        await store().readAll({
+          after: start,
+          streamPrefixes: [`${prefix}service-`, `${prefix}company`],
+        })
+      )._unsafeUnwrap();
       expect(filtered.map((event) => event.type)).toEqual(['Service', 'Company']);
     });
 
     it('reads at most 1,000 events unless told otherwise, and pages on with the last position', async () => {
       const stream = `${uniquePrefix('page')}service`;
-      const start = await store().headPosition();
+      const start = (await store().headPosition())._unsafeUnwrap();
       await store().appendToStream(stream, newEvents(1005), expected.noStream);
-      const firstPage = await store().readAll({ after: start, streamPrefixes: [stream] });
+      const firstPage = (await store().readAll({ after: start, streamPrefixes: [stream] }))._unsafeUnwrap();
       expect(firstPage).toHaveLength(1000);
-      const rest = await store().readAll({ after: firstPage.at(-1)?.position, streamPrefixes: [stream] });
+      const rest = (
+        await store().readAll({ after: firstPage.at(-1)?.position, streamPrefixes: [stream] })
+      )._unsafeUnwrap();
       expect(rest.map((event) => event.revision)).toEqual([1000n, 1001n, 1002n, 1003n, 1004n]);
-      expect(await store().readAll({ after: start, streamPrefixes: [stream], maxCount: 7 })).toHaveLength(7);
+      expect(
+        (await store().readAll({ after: start, streamPrefixes: [stream], maxCount: 7 }))._unsafeUnwrap(),
+      ).toHaveLength(7);
     });
 
     it('knows the position of the last committed event', async () => {
       const stream = `${uniquePrefix('head')}service`;
       const result = (await store().appendToStream(stream, newEvents(2), expected.noStream))._unsafeUnwrap();
-      expect(await store().headPosition()).toBe(result.position);
+      expect((await store().headPosition())._unsafeUnwrap()).toBe(result.position);
     });
 
     it.runIf(context.freshStoreIsEmpty)('has no head position and no events while empty', async () => {
       const fresh = await context.openFreshStore();
       try {
-        expect(await fresh.headPosition()).toBeUndefined();
-        expect(await fresh.readAll()).toEqual([]);
+        expect((await fresh.headPosition())._unsafeUnwrap()).toBeUndefined();
+        expect((await fresh.readAll())._unsafeUnwrap()).toEqual([]);
       } finally {
         await fresh.close();
       }
@@ -122,6 +137,24 @@ export const describeReadConformance = (context: ConformanceContext): void => {
       await store().checkpoints.store(name, first.position);
       await store().checkpoints.store(name, second.position);
       expect(await store().checkpoints.load(name)).toBe(second.position);
+    });
+
+    it.each(['not-a-position', '', '-1', '1.5', '12/x'])(
+      'refuses to read all after %j, a position it never issued, as an invalid position',
+      async (after) => {
+        const refused = (await store().readAll({ after }))._unsafeUnwrapErr();
+        expect(refused).toMatchObject({ code: 'EVENTSTORE.INVALID_POSITION', position: after });
+        if (after !== '') expect(refused.message).not.toContain(after);
+      },
+    );
+
+    it('refuses to read all after a well-formed position beyond its newest event', async () => {
+      await store().appendToStream(`${uniquePrefix('beyond')}service`, newEvents(1), expected.noStream);
+      const head = (await store().headPosition())._unsafeUnwrap();
+      const refused = await store().readAll({ after: beyond(head ?? '0') });
+      expect(refused._unsafeUnwrapErr().code).toBe('EVENTSTORE.INVALID_POSITION');
+      // The newest event's own position is known: nothing after it, and no error.
+      expect((await store().readAll({ after: head }))._unsafeUnwrap()).toEqual([]);
     });
 
     it('answers a readiness ping and names its engine', async () => {

@@ -101,11 +101,24 @@ export const describeSubscriptionConformance = ({ store }: ConformanceContext): 
       expect(await store().checkpoints.load(checkpointName)).toBe(received[0]?.position);
     });
 
+    it('stops and reports an invalid position when told to start after a position it never issued', async () => {
+      const prefix = uniquePrefix('badstart');
+      await store().appendToStream(`${prefix}a`, [newEvent('Stored')], expected.any);
+      const { subscription, received, errors } = recordingSubscriber(store(), {
+        streamPrefixes: [prefix],
+        after: 'not-a-position',
+      });
+      await expect(subscription.caughtUp()).rejects.toMatchObject({ code: 'EVENTSTORE.INVALID_POSITION' });
+      await subscription.stop();
+      expect(errors).toMatchObject([{ code: 'EVENTSTORE.INVALID_POSITION' }]);
+      expect(received).toEqual([]);
+    });
+
     it('is caught up at once when there is nothing for it', async () => {
       const prefix = uniquePrefix('idle');
       const { subscription, received } = recordingSubscriber(store(), {
         streamPrefixes: [prefix],
-        after: await store().headPosition(),
+        after: (await store().headPosition())._unsafeUnwrap(),
       });
       await subscription.caughtUp();
       await subscription.stop();

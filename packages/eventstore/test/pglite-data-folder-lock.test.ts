@@ -37,7 +37,7 @@ describe('the embedded engine’s data folder', () => {
     await first.appendToStream('service-1', [newEvent('ServiceRegistered')], expected.noStream);
     await first.close();
     const reopened = await open(dataDir);
-    expect(await reopened.readStream('service-1')).toHaveLength(1);
+    expect((await reopened.readStream('service-1'))._unsafeUnwrap()).toHaveLength(1);
   });
 
   it('takes over the lock a killed process left behind', async () => {
@@ -48,6 +48,6 @@ describe('the embedded engine’s data folder', () => {
     // What a SIGKILLed owner leaves: no process has pid 2^22 + 1 on Linux (pid_max is at most 2^22).
     await writeFile(join(dataDir, 'calsync.lock'), String(4_194_305));
     const store = await open(dataDir);
-    expect(await store.readStream('service-1')).toHaveLength(1);
+    expect((await store.readStream('service-1'))._unsafeUnwrap()).toHaveLength(1);
   });
 });

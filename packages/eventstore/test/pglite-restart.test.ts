@@ -30,7 +30,7 @@ describe('the embedded event store in a data folder', () => {
       await second.subscription.stop();
       expect(first.received.map((event) => event.type)).toEqual(Array(3).fill('BeforeRestart'));
       expect(second.received.map((event) => event.type)).toEqual(['AfterRestart', 'AfterRestart']);
-      expect((await after.readStream('service-1')).map((event) => event.revision)).toEqual([
+      expect((await after.readStream('service-1'))._unsafeUnwrap().map((event) => event.revision)).toEqual([
         0n,
         1n,
         2n,

@@ -26,7 +26,9 @@ describe('the embedded engine and deeply nested events', () => {
         expected.any,
       );
       expect(after._unsafeUnwrap().written).toBe(1);
-      expect((await store.readStream('service-deep')).map((event) => event.type)).toEqual(['Shallow']);
+      expect((await store.readStream('service-deep'))._unsafeUnwrap().map((event) => event.type)).toEqual([
+        'Shallow',
+      ]);
     } finally {
       await store.close();
     }

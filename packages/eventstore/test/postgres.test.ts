@@ -103,14 +103,14 @@ describe.skipIf(!connectionString)(
         const fast = newEvent('Fast');
         const fastAppend = store.appendToStream('service-fast', [fast], expected.any);
         await waitUntilAnAppendQueues(slowWriter, schema);
-        expect(await store.readAll()).toEqual([]);
+        expect((await store.readAll())._unsafeUnwrap()).toEqual([]);
 
         await slowWriter.query('COMMIT');
         (await fastAppend)._unsafeUnwrap();
         await subscription.caughtUp();
         await subscription.stop();
         expect(received.map((event) => event.id)).toEqual([slow.id, fast.id]);
-        expect((await store.readAll()).map((event) => event.id)).toEqual([slow.id, fast.id]);
+        expect((await store.readAll())._unsafeUnwrap().map((event) => event.id)).toEqual([slow.id, fast.id]);
       } finally {
         await slowWriter.end();
         await store.close();
@@ -185,7 +185,7 @@ describe.skipIf(!connectionString)(
             actual: revision + 1n,
           });
         }
-        expect(await left.readStream('service-1')).toHaveLength(20);
+        expect((await left.readStream('service-1'))._unsafeUnwrap()).toHaveLength(20);
       } finally {
         await Promise.all([left.close(), right.close()]);
       }

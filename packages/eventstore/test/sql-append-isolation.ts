@@ -41,7 +41,7 @@ export const describeAppendIsolation = (
           expect(firstResult.isOk()).toBe(true);
           expect(poisonedResult.isErr()).toBe(true);
           expect(validResults.filter((result) => result.isOk())).toHaveLength(200);
-          const stored = await store.readAll({ streamPrefixes: [prefix], maxCount: 1000 });
+          const stored = (await store.readAll({ streamPrefixes: [prefix], maxCount: 1000 }))._unsafeUnwrap();
           expect(stored).toHaveLength(201);
           expect(await store.ping()).toBe(true);
         } finally {

@@ -6,6 +6,7 @@ import {
   isConnectionError,
   type NewEvent,
   type RecordedEvent,
+  type StoreFailure,
 } from '@calsync/eventstore';
 import { err, ok, type Result } from 'neverthrow';
 import type { Logger } from 'pino';
@@ -151,10 +152,13 @@ export class CommandBus {
     states: DecisionStates<State, Event>,
     stream: string,
   ): Promise<Result<Versioned<State>, CommandError>> {
+    const read = await this.store.readStream(stream);
+    if (read.isErr()) return err(fromStoreFailure(read.error, this.logger));
     let loaded: Versioned<State>;
     try {
-      loaded = foldStream(decider, await this.store.readStream(stream));
+      loaded = foldStream(decider, read.value);
     } catch (cause) {
+      // A stored event that fails its schema: corrupt data, not the client's doing.
       return err(unavailable(cause, this.logger));
     }
     states.loaded(stream, loaded);
@@ -190,6 +194,11 @@ export function unavailable(
   }
   logger?.error({ err: cause }, 'The event store failed');
   return { code: 'INTERNAL', message: INTERNAL_MESSAGE };
+}
+
+/** A read the store could not answer: unreachable → 503, an engine error → 500; the cause logged. */
+export function fromStoreFailure(error: StoreFailure, logger?: StoreErrorLogger): CommandError {
+  return fromAppendError(error, logger);
 }
 
 /**

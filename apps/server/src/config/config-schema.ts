@@ -1,3 +1,4 @@
+import { defaultRetryPolicy } from '@calsync/domain';
 import { z } from 'zod';
 
 /** A secret written inline or as `env:NAME` (read from the environment at start-up). */
@@ -24,9 +25,9 @@ export const fileConfigSchema = z.strictObject({
   companies: z.array(companyConfigSchema).min(1),
   sync: z
     .strictObject({
-      maxAttempts: z.number().int().min(1).max(100).default(10),
-      baseDelayMs: z.number().int().min(1).default(1000),
-      maxDelayMs: z.number().int().min(1).default(300_000),
+      maxAttempts: z.number().int().min(1).max(100).default(defaultRetryPolicy.maxAttempts),
+      baseDelayMs: z.number().int().min(1).default(defaultRetryPolicy.baseDelayMs),
+      maxDelayMs: z.number().int().min(1).default(defaultRetryPolicy.maxDelayMs),
       /** Cal.com's per-key budget; the client-side limiter keeps under it. */
       rateLimitPerMinute: z.number().int().min(1).default(120),
       /**

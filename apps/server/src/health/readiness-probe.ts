@@ -1,4 +1,13 @@
-import type { Readiness } from '../http/routes/health-routes.js';
+/** What `GET /health/ready` reports (docs/operations.md, "Readiness"). */
+export interface Readiness {
+  ready: boolean;
+  store: { engine: string; reachable: boolean };
+  /**
+   * `behindMs`: how long the subscription has not been known to be caught up (0 when it caught
+   * up during this probe). `error`: set when it stopped after a failure.
+   */
+  subscriptions: Array<{ name: string; caughtUp: boolean; behindMs: number; error?: string }>;
+}
 
 /** A subscription as readiness sees it: something that can say "I have handled everything committed now". */
 export interface ProbedSubscription {

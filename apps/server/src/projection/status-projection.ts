@@ -203,10 +203,7 @@ export class StatusProjection {
     const current = this.teams.get(teamId) ?? { teamId, revision: 0, state: teamSyncDecider.initialState() };
     if (revision < current.revision) return;
     if (revision > current.revision) {
-      this.putTeam(
-        teamId,
-        foldStream(teamSyncDecider, await this.options.store.readStream(recorded.streamName)),
-      );
+      this.putTeam(teamId, foldStream(teamSyncDecider, await this.readStream(recorded.streamName)));
       return;
     }
     let event: TeamSyncEvent | null;
@@ -228,7 +225,14 @@ export class StatusProjection {
 
   private async reloadService(serviceId: string): Promise<void> {
     const stream = `${SERVICE_STREAM_PREFIX}${serviceId}`;
-    this.putService(foldStream(serviceDecider, await this.options.store.readStream(stream)).state);
+    this.putService(foldStream(serviceDecider, await this.readStream(stream)).state);
+  }
+
+  /** A stream read for a gap; a store that fails stops the subscription (readiness reports it). */
+  private async readStream(stream: string): Promise<RecordedEvent[]> {
+    const read = await this.options.store.readStream(stream);
+    if (read.isErr()) throw new Error(read.error.message, { cause: read.error });
+    return read.value;
   }
 
   private putService(state: ServiceState): void {

@@ -58,7 +58,9 @@ export interface StatusSnapshot {
 export async function loadStatusSnapshot(store: EventStore): Promise<StatusSnapshot | null> {
   const revision = await store.checkpoints.load(SNAPSHOT_CHECKPOINT);
   if (revision === undefined || !/^\d+$/.test(revision)) return null;
-  const [event] = await store.readStream(SNAPSHOT_STREAM, { fromRevision: BigInt(revision), maxCount: 1 });
+  const read = await store.readStream(SNAPSHOT_STREAM, { fromRevision: BigInt(revision), maxCount: 1 });
+  if (read.isErr()) throw new Error(read.error.message, { cause: read.error });
+  const [event] = read.value;
   const parsed = snapshotSchema.safeParse(event?.data);
   if (!parsed.success || parsed.data.projectionVersion !== PROJECTION_VERSION) return null;
   return {

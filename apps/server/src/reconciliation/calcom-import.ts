@@ -8,7 +8,7 @@ import {
 } from '@calsync/domain';
 import { err, ok, type Result } from 'neverthrow';
 import type { CompanyCalcomAccess } from '../calcom/calcom-directory.js';
-import { toCalcomSnapshot } from '../calcom/calcom-snapshot.js';
+import { toCalcomSnapshot } from '../calcom/calcom-translation.js';
 import type { CommandError, ServiceCommandBus } from '../services/service-command-bus.js';
 import type { ServiceReadModel } from '../services/service-read-model.js';
 import type { ReconciliationError } from './reconciliation-errors.js';

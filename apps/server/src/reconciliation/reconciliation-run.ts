@@ -10,7 +10,7 @@ import {
 } from '@calsync/domain';
 import type { EventStore } from '@calsync/eventstore';
 import type { Logger } from 'pino';
-import { toCalcomSnapshot } from '../calcom/calcom-snapshot.js';
+import { toCalcomSnapshot } from '../calcom/calcom-translation.js';
 import type { ServiceCommandBus } from '../services/service-command-bus.js';
 import type { ServiceReadModel } from '../services/service-read-model.js';
 import { lastApplyMisses, readRunEvents, recordRunEvent } from './run-journal.js';

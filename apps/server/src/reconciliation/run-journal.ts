@@ -62,7 +62,9 @@ export async function recordRunEvent(
 }
 
 export async function readRunEvents(store: EventStore, teamId: number): Promise<ReconciliationEvent[]> {
-  return (await store.readStream(reconciliationStreamName(teamId))).map(decode);
+  const read = await store.readStream(reconciliationStreamName(teamId));
+  if (read.isErr()) throw new Error(read.error.message, { cause: read.error });
+  return read.value.map(decode);
 }
 
 /** The counters left by the company's last complete apply run; check and aborted runs never move them. */

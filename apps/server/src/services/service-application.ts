@@ -18,9 +18,9 @@ import type { CalcomDirectory } from '../calcom/calcom-directory.js';
 import { fromRecorded } from './event-codec.js';
 import {
   type CommandError,
+  fromAppendError,
   type ServiceCommandBus,
   STORE_UNAVAILABLE_MESSAGE,
-  unavailable,
 } from './service-command-bus.js';
 import type { ServiceReads } from './service-read-model.js';
 
@@ -190,13 +190,9 @@ export class ServiceApplication {
   async serviceAudit(caller: Caller, serviceId: string): Promise<Result<AuditEntry[], ApplicationError>> {
     const state = this.readModel.get(serviceId);
     if (!state || state.companyId !== caller.companyId) return err(serviceNotFound(serviceId));
-    let recorded: Awaited<ReturnType<EventStore['readStream']>>;
-    try {
-      recorded = await this.store.readStream(serviceStreamName(serviceId));
-    } catch (cause) {
-      return err(unavailable(cause, this.commands.logger));
-    }
-    return ok(recorded.map((event) => auditEntry(fromRecorded(event), event.position)));
+    const recorded = await this.store.readStream(serviceStreamName(serviceId));
+    if (recorded.isErr()) return err(fromAppendError(recorded.error, this.commands.logger));
+    return ok(recorded.value.map((event) => auditEntry(fromRecorded(event), event.position)));
   }
 
   /** The company's feed in commit order, `limit` entries after the cursor. */
@@ -208,18 +204,16 @@ export class ServiceApplication {
     const items: AuditEntry[] = [];
     let cursor = after;
     for (;;) {
-      let batch: Awaited<ReturnType<EventStore['readAll']>>;
-      try {
-        batch = await this.store.readAll({ after: cursor, streamPrefixes: ['service-'], maxCount: 500 });
-      } catch (cause) {
-        // Only a reachable store can say the cursor is wrong; otherwise the store is the problem.
-        if (after === undefined || !(await this.store.ping().catch(() => false)))
-          return err(unavailable(cause, this.commands.logger));
+      const read = await this.store.readAll({ after: cursor, streamPrefixes: ['service-'], maxCount: 500 });
+      if (read.isErr()) {
+        if (read.error.code !== 'EVENTSTORE.INVALID_POSITION')
+          return err(fromAppendError(read.error, this.commands.logger));
         return err({
           code: 'INVALID_CURSOR',
           message: `The cursor "${after}" is not a position of this feed. Start again without "after".`,
         });
       }
+      const batch = read.value;
       for (const recorded of batch) {
         cursor = recorded.position;
         const event = fromRecorded(recorded);

@@ -1,6 +1,6 @@
 import { DataFolderInUse } from '@calsync/eventstore';
 import { ConfigurationError } from '../server.js';
-import { EXIT, refusal, type StartupRefusal } from './startup-refusal.js';
+import { EXIT, refusal, type StartupRefusal, StartupRefusedError } from './startup-refusal.js';
 
 /** The first line of a message, never a stack, at most this long. */
 const MAX_REASON = 300;
@@ -18,6 +18,7 @@ const reasonOf = (error: unknown): string => {
 
 /** Whatever stopped start-up, as a sentence in English and German with its exit code. */
 export function describeStartupFailure(error: unknown, dataDir?: string): StartupRefusal {
+  if (error instanceof StartupRefusedError) return error.refusal;
   if (error instanceof ConfigurationError) {
     const problems = error.problems.map((problem) => `  - ${problem}`).join('\n');
     return refusal(

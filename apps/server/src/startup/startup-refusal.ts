@@ -37,6 +37,17 @@ export const refusal = (exitCode: ExitCode, english: string, german: string): St
   german,
 });
 
+/**
+ * A refusal carried as an exception, where start-up has no Result to return it in
+ * (`startServer`); `describeStartupFailure` hands it back unchanged.
+ */
+export class StartupRefusedError extends Error {
+  constructor(readonly refusal: StartupRefusal) {
+    super(refusal.english);
+    this.name = 'StartupRefusedError';
+  }
+}
+
 /** The text printed on stderr: both languages, each on its own lines. */
 export const formatRefusal = (refused: StartupRefusal): string =>
   `calsync did not start.\n${refused.english}\n\ncalsync wurde nicht gestartet.\n${refused.german}\n`;

@@ -7,10 +7,10 @@ import {
   type ServiceCommand,
 } from '@calsync/domain';
 import type { Logger } from 'pino';
+import { callCalcom } from '../calcom/calcom-translation.js';
 import type { TeamReads } from '../projection/team-read-model.js';
 import type { ServiceCommandBus } from '../services/service-command-bus.js';
 import type { ServiceReads } from '../services/service-read-model.js';
-import { callCalcom } from './push-call.js';
 import { pushVerdict } from './push-verdict.js';
 import type { Readiness } from './sync-scheduler.js';
 import type { TeamSyncCommands } from './team-sync-commands.js';

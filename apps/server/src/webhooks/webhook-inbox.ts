@@ -3,7 +3,7 @@ import { parseWebhookDelivery, verifyWebhookSignature, type WebhookDelivery } fr
 import type { ServiceEvent, ServiceState } from '@calsync/domain';
 import { err, ok, type Result } from 'neverthrow';
 import type { CalcomDirectory } from '../calcom/calcom-directory.js';
-import { toCalcomSnapshot } from '../calcom/calcom-snapshot.js';
+import { toCalcomSnapshot } from '../calcom/calcom-translation.js';
 import type { CommandError, ServiceCommandBus } from '../services/service-command-bus.js';
 import type { ServiceReadModel } from '../services/service-read-model.js';
 
@@ -26,27 +26,18 @@ export type WebhookError =
   | { code: 'WEBHOOK_MALFORMED'; message: string }
   | CommandError;
 
-/** Counts of deliveries per company and trigger, for operators (nothing of them is stored). */
-export type WebhookCounts = Record<string, Record<string, number>>;
-
 /**
  * Inbound Cal.com webhooks (docs/sync.md): authenticate the raw bytes, then turn relayed
  * event-type changes into observations. Nothing that arrives here edits a platform field.
  * Event ids are derived from the body, so a redelivery of the same bytes is stored once.
  */
 export class WebhookInbox {
-  private readonly counts: WebhookCounts = {};
-
   constructor(
     private readonly directory: CalcomDirectory,
     private readonly readModel: ServiceReadModel,
     private readonly commands: ServiceCommandBus,
     private readonly clock: () => Date,
   ) {}
-
-  get received(): WebhookCounts {
-    return structuredClone(this.counts);
-  }
 
   async receive(
     companyId: string,
@@ -65,7 +56,6 @@ export class WebhookInbox {
         message: `The webhook body is not a Cal.com delivery (${delivery.error.message}). Nothing was stored.`,
       });
     }
-    this.count(companyId, delivery.value.triggerEvent);
     const bodyDigest = createHash('sha256').update(rawBody).digest('hex');
     return this.dispatch(companyId, access.settings.teamId, delivery.value, bodyDigest);
   }
@@ -134,12 +124,6 @@ export class WebhookInbox {
     return this.readModel
       .listCompany(companyId)
       .find((state) => state.link?.eventTypeId === eventTypeId && state.link.teamId === teamId);
-  }
-
-  private count(companyId: string, trigger: string): void {
-    const company = this.counts[companyId] ?? {};
-    company[trigger] = (company[trigger] ?? 0) + 1;
-    this.counts[companyId] = company;
   }
 }
 

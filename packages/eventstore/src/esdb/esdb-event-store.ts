@@ -8,14 +8,15 @@ import {
   type JSONType,
   jsonEvent,
   NO_STREAM,
+  type Position,
   START,
   STREAM_EXISTS,
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
-import { err, errAsync, ok, ResultAsync } from 'neverthrow';
+import { err, errAsync, ok, okAsync, ResultAsync } from 'neverthrow';
 import { z } from 'zod';
-import { engineFailed, storeFailure, wrongExpectedRevision } from '../errors.js';
+import { engineFailed, invalidPosition, storeFailure, wrongExpectedRevision } from '../errors.js';
 import { distinctById, type ValidNewEvent, validateNewEvents } from '../new-event.js';
 import type {
   AppendError,
@@ -25,15 +26,17 @@ import type {
   ExpectedRevision,
   NewEvent,
   ReadAllOptions,
+  ReadError,
   ReadStreamOptions,
   RecordedEvent,
+  StoreFailure,
   Subscription,
   SubscriptionOptions,
 } from '../port.js';
 import { SubscriptionRegistry } from '../subscription-registry.js';
 import { esdbCheckpointStore } from './esdb-checkpoint-store.js';
 import { toEsdbConnectionString } from './esdb-connection-string.js';
-import { compareEsdbPositionTokens, decodeEsdbPosition, encodeEsdbPosition } from './esdb-position.js';
+import { compareEsdbPositionTokens, encodeEsdbPosition, parseEsdbPosition } from './esdb-position.js';
 import { isWantedEvent, recordedEventOf } from './esdb-recorded-event.js';
 import { EsdbSubscription } from './esdb-subscription.js';
 
@@ -92,47 +95,42 @@ class EsdbEventStore implements EventStore {
     });
   }
 
-  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    if (options.maxCount === 0) return [];
-    const events: RecordedEvent[] = [];
-    try {
-      for await (const resolved of this.client.readStream(streamName, {
-        direction: FORWARDS,
-        fromRevision: options.fromRevision ?? START,
-        ...(options.maxCount === undefined ? {} : { maxCount: options.maxCount }),
-      })) {
-        const event = recordedEventOf(resolved);
-        if (event) events.push(event);
-      }
-    } catch (error) {
-      if (error instanceof StreamNotFoundError) return [];
-      throw error;
-    }
-    return events;
+  readStream(
+    streamName: string,
+    options: ReadStreamOptions = {},
+  ): ResultAsync<RecordedEvent[], StoreFailure> {
+    return ResultAsync.fromPromise(this.#readStream(streamName, options), (cause) =>
+      storeFailure(`Reading stream ${streamName} failed`, cause),
+    );
   }
 
-  /** $all has no server-side filter on reads in this client: filter while paging. */
-  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    const maxCount = options.maxCount ?? DEFAULT_READ_ALL_COUNT;
-    const events: RecordedEvent[] = [];
-    if (maxCount <= 0) return events;
+  /**
+   * $all has no server-side filter on reads in this client: filter while paging. An `after`
+   * that parses but lies beyond the last event of $all is INVALID_POSITION too.
+   */
+  readAll(options: ReadAllOptions = {}): ResultAsync<RecordedEvent[], ReadError> {
     const after = options.after;
-    for await (const resolved of this.client.readAll({
-      direction: FORWARDS,
-      fromPosition: after === undefined ? START : decodeEsdbPosition(after),
-    })) {
-      const event = recordedEventOf(resolved);
-      if (!event || !isWantedEvent(event, options.streamPrefixes)) continue;
-      // Reads from a position include it; `after` means strictly after.
-      if (after !== undefined && compareEsdbPositionTokens(event.position, after) <= 0) continue;
-      events.push(event);
-      if (events.length >= maxCount) break;
-    }
-    return events;
+    const from = after === undefined ? START : parseEsdbPosition(after);
+    if (from === undefined) return errAsync(invalidPosition(after ?? '', 'unparsable'));
+    return ResultAsync.fromPromise(this.#readAll(options, from), (cause) =>
+      storeFailure('Reading all streams failed', cause),
+    ).andThen((events) =>
+      events.length > 0 || after === undefined
+        ? okAsync(events)
+        : ResultAsync.fromPromise(this.#lastPositionOfAll(), (cause) =>
+            storeFailure('Reading the head position failed', cause),
+          ).andThen((last) =>
+            last === undefined || compareEsdbPositionTokens(after, last) > 0
+              ? errAsync(invalidPosition(after, 'unknown'))
+              : okAsync(events),
+          ),
+    );
   }
 
-  headPosition(): Promise<string | undefined> {
-    return this.#lastWantedPosition(undefined, undefined);
+  headPosition(): ResultAsync<string | undefined, StoreFailure> {
+    return ResultAsync.fromPromise(this.#lastWantedPosition(undefined, undefined), (cause) =>
+      storeFailure('Reading the head position failed', cause),
+    );
   }
 
   subscribe(options: SubscriptionOptions): Subscription {
@@ -199,13 +197,61 @@ class EsdbEventStore implements EventStore {
     });
   }
 
+  async #readStream(streamName: string, options: ReadStreamOptions): Promise<RecordedEvent[]> {
+    if (options.maxCount === 0) return [];
+    const events: RecordedEvent[] = [];
+    try {
+      for await (const resolved of this.client.readStream(streamName, {
+        direction: FORWARDS,
+        fromRevision: options.fromRevision ?? START,
+        ...(options.maxCount === undefined ? {} : { maxCount: options.maxCount }),
+      })) {
+        const event = recordedEventOf(resolved);
+        if (event) events.push(event);
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    }
+    return events;
+  }
+
+  async #readAll(options: ReadAllOptions, from: Position | typeof START): Promise<RecordedEvent[]> {
+    const maxCount = options.maxCount ?? DEFAULT_READ_ALL_COUNT;
+    const events: RecordedEvent[] = [];
+    if (maxCount <= 0) return events;
+    const after = options.after;
+    for await (const resolved of this.client.readAll({ direction: FORWARDS, fromPosition: from })) {
+      const event = recordedEventOf(resolved);
+      if (!event || !isWantedEvent(event, options.streamPrefixes)) continue;
+      // Reads from a position include it; `after` means strictly after.
+      if (after !== undefined && compareEsdbPositionTokens(event.position, after) <= 0) continue;
+      events.push(event);
+      if (events.length >= maxCount) break;
+    }
+    return events;
+  }
+
+  /** Position of the last event of $all, whoever wrote it (undefined: $all is empty). */
+  async #lastPositionOfAll(): Promise<string | undefined> {
+    for await (const resolved of this.client.readAll({
+      direction: BACKWARDS,
+      fromPosition: END,
+      maxCount: 1,
+    })) {
+      const position = resolved.event?.position;
+      if (position) return encodeEsdbPosition(position);
+    }
+    return undefined;
+  }
+
   /**
    * The position of one event in $all. The append result carries the position of the
    * write, which need not be its last event's; callers pass this token back as `after`.
    */
   async #positionOf(streamName: string, revision: bigint): Promise<string | undefined> {
     if (revision < 0n) return undefined;
-    const [event] = await this.readStream(streamName, { fromRevision: revision, maxCount: 1 });
+    const [event] = await this.#readStream(streamName, { fromRevision: revision, maxCount: 1 });
     return event?.position || undefined;
   }
 
@@ -214,7 +260,7 @@ class EsdbEventStore implements EventStore {
    * exact retry (same events, same expected revision), ours any overlap.
    */
   async #storedIds(streamName: string): Promise<{ revision: bigint; positions: Map<string, string> }> {
-    const stored = await this.readStream(streamName);
+    const stored = await this.#readStream(streamName, {});
     return {
       revision: stored.at(-1)?.revision ?? -1n,
       positions: new Map(stored.map((event) => [event.id, event.position])),

@@ -8,8 +8,9 @@ import {
 import { HandlerFailed } from '../catch-up-subscription.js';
 import { CaughtUpWaiters } from '../caught-up-waiters.js';
 import { CheckpointWriter } from '../checkpoint-writer.js';
+import { invalidPosition } from '../errors.js';
 import type { CheckpointStore, Subscription, SubscriptionOptions } from '../port.js';
-import { compareEsdbPositionTokens, decodeEsdbPosition } from './esdb-position.js';
+import { compareEsdbPositionTokens, decodeEsdbPosition, parseEsdbPosition } from './esdb-position.js';
 import { isWantedEvent, recordedEventOf } from './esdb-recorded-event.js';
 
 /** Pause before re-subscribing after the connection dropped. */
@@ -88,6 +89,9 @@ export class EsdbSubscription implements Subscription {
         if (!started) {
           this.#cursor = (checkpointName && (await this.deps.checkpoints.load(checkpointName))) || after;
           started = true;
+          // A start position the store never issued stays wrong: stop rather than spin.
+          if (this.#cursor !== undefined && parseEsdbPosition(this.#cursor) === undefined)
+            return await this.#fail(invalidPosition(this.#cursor, 'unparsable'));
           // A caller may already wait for a target the checkpoint is at or beyond.
           this.#settleWaiters();
         }

@@ -1,5 +1,6 @@
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { startCatchUpSubscription } from '../catch-up-subscription.js';
+import { invalidPosition } from '../errors.js';
 import { checkExpectedRevision, NO_STREAM_REVISION } from '../expected-revision.js';
 import { distinctById, validateNewEvents } from '../new-event.js';
 import type {
@@ -10,12 +11,14 @@ import type {
   ExpectedRevision,
   NewEvent,
   ReadAllOptions,
+  ReadError,
   ReadStreamOptions,
   RecordedEvent,
+  StoreFailure,
   Subscription,
   SubscriptionOptions,
 } from '../port.js';
-import { compareSequencePositions, positionOfSequence, sequenceOfPosition } from '../sequence-position.js';
+import { compareSequencePositions, parseSequencePosition, positionOfSequence } from '../sequence-position.js';
 import { matchesStreamPrefixes } from '../stream-prefix.js';
 import { SubscriptionRegistry } from '../subscription-registry.js';
 
@@ -100,27 +103,32 @@ class InMemoryEventStore implements EventStore {
     });
   }
 
-  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+  readStream(
+    streamName: string,
+    options: ReadStreamOptions = {},
+  ): ResultAsync<RecordedEvent[], StoreFailure> {
     const events = this.#streams.get(streamName)?.events ?? [];
     const from = Number(options.fromRevision ?? 0n);
     const to = options.maxCount === undefined ? undefined : from + options.maxCount;
-    return events.slice(from, to);
+    return okAsync(events.slice(from, to));
   }
 
-  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+  readAll(options: ReadAllOptions = {}): ResultAsync<RecordedEvent[], ReadError> {
     const maxCount = options.maxCount ?? DEFAULT_READ_ALL_COUNT;
     const result: RecordedEvent[] = [];
+    const after = options.after === undefined ? 0n : parseSequencePosition(options.after);
+    if (after === undefined) return errAsync(invalidPosition(options.after ?? '', 'unparsable'));
+    if (after > BigInt(this.#all.length)) return errAsync(invalidPosition(options.after ?? '', 'unknown'));
     // Sequence n sits at index n - 1, so the first event after `after` is at index `after`.
-    let index = options.after === undefined ? 0 : Number(sequenceOfPosition(options.after));
-    for (; index < this.#all.length && result.length < maxCount; index += 1) {
+    for (let index = Number(after); index < this.#all.length && result.length < maxCount; index += 1) {
       const event = this.#all[index]!;
       if (matchesStreamPrefixes(event.streamName, options.streamPrefixes)) result.push(event);
     }
-    return result;
+    return okAsync(result);
   }
 
-  async headPosition(): Promise<string | undefined> {
-    return this.#all.at(-1)?.position;
+  headPosition(): ResultAsync<string | undefined, StoreFailure> {
+    return okAsync(this.#all.at(-1)?.position);
   }
 
   subscribe(options: SubscriptionOptions): Subscription {

@@ -1,6 +1,12 @@
-import { err, errAsync, ok, ResultAsync } from 'neverthrow';
+import { err, errAsync, ok, okAsync, Result, ResultAsync } from 'neverthrow';
 import { startCatchUpSubscription } from '../catch-up-subscription.js';
-import { isConnectionError, storeFailure, wrongExpectedRevision } from '../errors.js';
+import {
+  engineFailed,
+  invalidPosition,
+  isConnectionError,
+  storeFailure,
+  wrongExpectedRevision,
+} from '../errors.js';
 import { validateNewEvents } from '../new-event.js';
 import type {
   AppendError,
@@ -10,12 +16,14 @@ import type {
   ExpectedRevision,
   NewEvent,
   ReadAllOptions,
+  ReadError,
   ReadStreamOptions,
   RecordedEvent,
+  StoreFailure,
   Subscription,
   SubscriptionOptions,
 } from '../port.js';
-import { compareSequencePositions, sequenceOfPosition } from '../sequence-position.js';
+import { compareSequencePositions, parseSequencePosition } from '../sequence-position.js';
 import { SubscriptionRegistry } from '../subscription-registry.js';
 import { AppendBatcher } from './append-batcher.js';
 import {
@@ -114,39 +122,69 @@ class SqlEventStore implements EventStore {
     });
   }
 
-  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    const rows = await this.client.query(
-      `SELECT ${eventColumns} FROM ${this.schema.name}.events e
-       WHERE stream_name = $1 AND revision >= $2::bigint ORDER BY e.revision LIMIT $3`,
-      [streamName, (options.fromRevision ?? 0n).toString(), options.maxCount ?? null],
-    );
-    return rows.map(recordedEventOfRow);
+  readStream(
+    streamName: string,
+    options: ReadStreamOptions = {},
+  ): ResultAsync<RecordedEvent[], StoreFailure> {
+    return ResultAsync.fromPromise(
+      this.client.query(
+        `SELECT ${eventColumns} FROM ${this.schema.name}.events e
+         WHERE stream_name = $1 AND revision >= $2::bigint ORDER BY e.revision LIMIT $3`,
+        [streamName, (options.fromRevision ?? 0n).toString(), options.maxCount ?? null],
+      ),
+      (cause) => storeFailure(`Reading stream ${streamName} failed`, cause),
+    ).andThen((rows) => this.#recorded(rows, `Reading stream ${streamName}`));
   }
 
-  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    const after = options.after === undefined ? '0' : sequenceOfPosition(options.after).toString();
+  readAll(options: ReadAllOptions = {}): ResultAsync<RecordedEvent[], ReadError> {
+    const after = options.after === undefined ? 0n : parseSequencePosition(options.after);
+    if (after === undefined) return errAsync(invalidPosition(options.after ?? '', 'unparsable'));
     const limit = options.maxCount ?? DEFAULT_READ_ALL_COUNT;
     const prefixes = options.streamPrefixes ?? [];
-    const rows =
+    const query =
       prefixes.length === 0
-        ? await this.client.query(
+        ? this.client.query(
             `SELECT ${eventColumns} FROM ${this.schema.name}.events e
              WHERE sequence > $1::bigint ORDER BY e.sequence LIMIT $2`,
-            [after, limit],
+            [after.toString(), limit],
           )
-        : await this.client.query(
+        : this.client.query(
             `SELECT ${eventColumns} FROM ${this.schema.name}.events e
              WHERE sequence > $1::bigint AND stream_name LIKE ANY ($3::text[]) ORDER BY e.sequence LIMIT $2`,
-            [after, limit, likePatterns(prefixes)],
+            [after.toString(), limit, likePatterns(prefixes)],
           );
-    return rows.map(recordedEventOfRow);
+    return ResultAsync.fromPromise(query, (cause) => storeFailure('Reading all streams failed', cause))
+      .andThen((rows) => this.#recorded(rows, 'Reading all streams'))
+      .andThen((events) =>
+        // Only an empty page can hide a position beyond the head; a full one proves it known.
+        events.length > 0 || after === 0n
+          ? okAsync(events)
+          : this.headPosition().andThen((head) =>
+              after > BigInt(head ?? '0')
+                ? errAsync(invalidPosition(options.after ?? '', 'unknown'))
+                : okAsync(events),
+            ),
+      );
   }
 
-  async headPosition(): Promise<string | undefined> {
-    const rows = await this.client.query(
-      `SELECT max(sequence)::text AS head FROM ${this.schema.name}.events`,
+  headPosition(): ResultAsync<string | undefined, StoreFailure> {
+    return ResultAsync.fromPromise(
+      this.client.query(`SELECT max(sequence)::text AS head FROM ${this.schema.name}.events`),
+      (cause) => storeFailure('Reading the head position failed', cause),
+    ).andThen((rows) =>
+      Result.fromThrowable(
+        () => headOfRow(rows[0]),
+        (cause) => engineFailed('Reading the head position returned a row of an unexpected shape', cause),
+      )(),
     );
-    return headOfRow(rows[0]);
+  }
+
+  /** Rows as events; a row of another shape is the engine's failure, not the caller's. */
+  #recorded(rows: unknown[], what: string): Result<RecordedEvent[], StoreFailure> {
+    return Result.fromThrowable(
+      () => rows.map(recordedEventOfRow),
+      (cause) => engineFailed(`${what} returned a row of an unexpected shape`, cause),
+    )();
   }
 
   subscribe(options: SubscriptionOptions): Subscription {

@@ -1,16 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Readiness } from '../../health/readiness-probe.js';
 
-export interface Readiness {
-  ready: boolean;
-  store: { engine: string; reachable: boolean };
-  /**
-   * `behindMs`: how long the subscription has not been known to be caught up (0 when it caught
-   * up during this probe). `error`: set when it stopped after a failure.
-   */
-  subscriptions: Array<{ name: string; caughtUp: boolean; behindMs: number; error?: string }>;
-}
+export type { Readiness };
 
 /** Liveness (the process answers) and readiness (store answers, subscriptions not behind; docs/operations.md). */
 export async function healthRoutes(app: FastifyInstance, readiness: () => Promise<Readiness>): Promise<void> {

@@ -1,10 +1,8 @@
 import type { ServiceState, ServiceView } from '@calsync/domain';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Result } from 'neverthrow';
 import { z } from 'zod';
 import type { Reconciler } from '../../reconciliation/reconciler.js';
-import { type ErrorCode, toHttpError } from '../http-error.js';
 import { callerOf } from '../plugins/authentication.js';
 import { errorResponses, serviceViewSchema } from '../schemas/http-schemas.js';
 import {
@@ -13,11 +11,8 @@ import {
   runViewSchema,
   startRunBodySchema,
 } from '../schemas/run-schemas.js';
-
-function unwrap<T>(result: Result<T, { code: ErrorCode; message: string; details?: unknown }>): T {
-  if (result.isOk()) return result.value;
-  throw toHttpError(result.error);
-}
+import { unwrap } from '../wording/error-hints.js';
+import { serviceViewBody } from '../wording/next-actions.js';
 
 const runParamsSchema = z.object({ runId: z.string().min(1).max(200) });
 const candidateParamsSchema = z.object({ eventTypeId: z.coerce.number().int().positive() });
@@ -93,7 +88,7 @@ export async function reconciliationRoutes(
         await reconciler.importCandidate(caller.companyId, request.params.eventTypeId, caller.actor, newId()),
       );
       request.log = request.log.child({ serviceId: state.serviceId });
-      const view = views.view(state);
+      const view = serviceViewBody(views.view(state));
       return reply.status(201).header('etag', `"${view.revision}"`).send(view);
     },
   });

@@ -1,10 +1,7 @@
-import type { ServiceView } from '@calsync/domain';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Result } from 'neverthrow';
 import { z } from 'zod';
-import type { ApplicationError, ServiceApplication } from '../../services/service-application.js';
-import { toHttpError } from '../http-error.js';
+import type { ServiceApplication } from '../../services/service-application.js';
 import { callerOf } from '../plugins/authentication.js';
 import {
   auditEntrySchema,
@@ -20,11 +17,8 @@ import {
   serviceViewSchema,
   unlinkBodySchema,
 } from '../schemas/http-schemas.js';
-
-function unwrap<T>(result: Result<T, ApplicationError>): T {
-  if (result.isErr()) throw toHttpError(result.error);
-  return result.value;
-}
+import { httpErrorOf, unwrap } from '../wording/error-hints.js';
+import { serviceViewBody as body } from '../wording/next-actions.js';
 
 /** Every later log line of the request names the service, "request completed" included (reply.log). */
 function withServiceId(request: FastifyRequest, reply: FastifyReply, serviceId: string): void {
@@ -47,7 +41,7 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
       response: { 201: serviceViewSchema, ...errorResponses(400, 401, 409, 413, 415, 429, 503) },
     },
     handler: async (request, reply) => {
-      const view = unwrap(await services.register(callerOf(request), request.body as never));
+      const view = body(unwrap(await services.register(callerOf(request), request.body as never)));
       withServiceId(request, reply, view.serviceId);
       return reply.status(201).header('etag', `"${view.revision}"`).send(view);
     },
@@ -63,10 +57,12 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
     handler: async (request) => {
       const { status, bookable } = request.query;
       return {
-        items: services.list(callerOf(request), {
-          ...(status ? { status } : {}),
-          ...(bookable ? { bookable: bookable === 'true' } : {}),
-        }),
+        items: services
+          .list(callerOf(request), {
+            ...(status ? { status } : {}),
+            ...(bookable ? { bookable: bookable === 'true' } : {}),
+          })
+          .map(body),
       };
     },
   });
@@ -80,7 +76,7 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
     },
     handler: async (request, reply) => {
       withServiceId(request, reply, request.params.id);
-      const view = unwrap(services.get(callerOf(request), request.params.id));
+      const view = body(unwrap(services.get(callerOf(request), request.params.id)));
       return reply.header('etag', `"${view.revision}"`).send(view);
     },
   });
@@ -103,9 +99,11 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
       const result = await services.edit(caller, id, request.body, expected);
       if (result.isErr() && result.error.code === 'REVISION_CONFLICT') {
         const current = services.get(caller, id);
-        throw toHttpError({ ...result.error, details: { current: current.isOk() ? current.value : null } });
+        throw httpErrorOf(result.error, {
+          details: { current: current.isOk() ? body(current.value) : null },
+        });
       }
-      const view: ServiceView = unwrap(result);
+      const view = body(unwrap(result));
       return reply.header('etag', `"${view.revision}"`).send(view);
     },
   });
@@ -120,7 +118,9 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
     },
     handler: async (request, reply) => {
       withServiceId(request, reply, request.params.id);
-      return unwrap(await services.link(callerOf(request), request.params.id, request.body.eventTypeId));
+      return body(
+        unwrap(await services.link(callerOf(request), request.params.id, request.body.eventTypeId)),
+      );
     },
   });
 
@@ -135,7 +135,7 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
     handler: async (request, reply) => {
       withServiceId(request, reply, request.params.id);
       const reason = request.body?.reason ?? NO_UNLINK_REASON;
-      return unwrap(await services.unlink(callerOf(request), request.params.id, reason));
+      return body(unwrap(await services.unlink(callerOf(request), request.params.id, reason)));
     },
   });
 
@@ -148,7 +148,9 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
     },
     handler: async (request, reply) => {
       withServiceId(request, reply, request.params.id);
-      return reply.status(202).send(unwrap(await services.requestSync(callerOf(request), request.params.id)));
+      return reply
+        .status(202)
+        .send(body(unwrap(await services.requestSync(callerOf(request), request.params.id))));
     },
   });
 
@@ -163,8 +165,10 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
     handler: async (request, reply) => {
       withServiceId(request, reply, request.params.id);
       const { fields, confirm } = request.body;
-      return unwrap(
-        await services.resolveDivergence(callerOf(request), request.params.id, fields, confirm ?? false),
+      return body(
+        unwrap(
+          await services.resolveDivergence(callerOf(request), request.params.id, fields, confirm ?? false),
+        ),
       );
     },
   });
@@ -180,7 +184,7 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
       withServiceId(request, reply, request.params.id);
       return reply
         .status(202)
-        .send(unwrap(await services.resetSyncStatus(callerOf(request), request.params.id)));
+        .send(body(unwrap(await services.resetSyncStatus(callerOf(request), request.params.id))));
     },
   });
 

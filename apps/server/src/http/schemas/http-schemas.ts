@@ -2,12 +2,12 @@ import {
   fieldPatchSchema,
   registrationFieldsSchema,
   resolutionDecisions,
-  type ServiceView,
   serviceFieldsSchema,
   syncFailureKinds,
   syncStatuses,
 } from '@calsync/domain';
 import { z } from 'zod';
+import type { ServiceViewBody } from '../wording/next-actions.js';
 
 /** The HTTP contract of docs/http-contract.md as zod schemas: validation and the OpenAPI document come from here. */
 
@@ -151,9 +151,9 @@ export function errorResponses(...statuses: number[]): Record<number, typeof err
 }
 
 /**
- * The view's schema and the domain's `ServiceView` type are one shape: the compiler rejects
- * a field added to one and not the other (in either direction).
+ * The view's schema and its type (the domain's `ServiceView`, its next action worded) are one
+ * shape: the compiler rejects a field added to one and not the other (in either direction).
  */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const serviceViewSchemaMatchesType: Same<z.output<typeof serviceViewSchema>, ServiceView> = true;
+const serviceViewSchemaMatchesType: Same<z.output<typeof serviceViewSchema>, ServiceViewBody> = true;
 void serviceViewSchemaMatchesType;
