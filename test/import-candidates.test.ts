@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ACME, ADMIN, GLOBEX, INITECH, ReconciliationWorld } from './reconciliation-fixture.js';
+import { ACME, ADMIN, GLOBEX, INITECH, ReconciliationWorld } from './support/reconciliation-fixture.js';
 
 describe('importing a Cal.com event type no service is linked to (docs/sync.md, docs/http-contract.md)', () => {
   let world: ReconciliationWorld;

@@ -1,7 +1,7 @@
 import type { ServiceState } from '@calsync/domain';
 import { type CliIo, parseCliArguments, reconcileCommand } from '@calsync/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ACME, GLOBEX, INITECH, ReconciliationWorld } from './reconciliation-fixture.js';
+import { ACME, GLOBEX, INITECH, ReconciliationWorld } from './support/reconciliation-fixture.js';
 
 /** The CLI against an in-process server over real HTTP, with output captured. */
 function cliIo(world: ReconciliationWorld) {

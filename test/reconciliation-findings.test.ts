@@ -1,6 +1,6 @@
 import type { ServiceState } from '@calsync/domain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ACME, ReconciliationWorld } from './reconciliation-fixture.js';
+import { ACME, ReconciliationWorld } from './support/reconciliation-fixture.js';
 
 function eventTypeOf(service: ServiceState): number {
   if (!service.link) throw new Error(`${service.serviceId} is not linked`);

@@ -1,6 +1,6 @@
 import type { ServiceState } from '@calsync/domain';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ACME, ReconciliationWorld } from './reconciliation-fixture.js';
+import { ACME, ReconciliationWorld } from './support/reconciliation-fixture.js';
 
 /**
  * The outage of the seeds (docs/architecture.md, docs/sync.md, principle 4): the old reconciliation read an empty list

@@ -2,7 +2,7 @@ import { reconciliationStreamName, SCHEMA_VERSION } from '@calsync/domain';
 import { expected } from '@calsync/eventstore';
 import type { SyncTimers } from '@calsync/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACME, ADMIN, GLOBEX, INITECH, ReconciliationWorld } from './reconciliation-fixture.js';
+import { ACME, ADMIN, GLOBEX, INITECH, ReconciliationWorld } from './support/reconciliation-fixture.js';
 
 /** Timers that fire only when a test says so. */
 class HandTimers implements SyncTimers {

@@ -1,6 +1,6 @@
 import { toCalcomValues } from '@calsync/domain';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SyncHarness, serviceFields } from './sync-harness.js';
+import { SyncHarness, serviceFields } from './support/sync-harness.js';
 
 /**
  * docs/sync.md: no request is lost and none is pushed twice once its outcome is recorded, across

@@ -1,6 +1,6 @@
 import { toCalcomValues } from '@calsync/domain';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SyncHarness, serviceFields, TEAM_ID } from './sync-harness.js';
+import { SyncHarness, serviceFields, TEAM_ID } from './support/sync-harness.js';
 
 /**
  * The outbound sync against the Cal.com simulator (docs/sync.md): every outcome Cal.com can give, and
@@ -156,9 +156,7 @@ describe('outbound sync: what Cal.com answers and what the status says', () => {
     expect(failures).toHaveLength(1);
     const team = (await harness.store.readStream(`team-${TEAM_ID}`))._unsafeUnwrap();
     expect(team.map((event) => event.type)).toEqual(['TeamSyncPaused']);
-    expect(harness.manager.teamContext(TEAM_ID).paused?.message).toBe(
-      'CustomThrottlerGuard - Invalid API Key',
-    );
+    expect(harness.teamContext(TEAM_ID).paused?.message).toBe('CustomThrottlerGuard - Invalid API Key');
     const views = [harness.view('haircut'), harness.view('colour')];
     const errored = views.filter((view) => view.sync.status === 'error');
     const waiting = views.filter((view) => view.sync.status === 'pending');
@@ -182,10 +180,10 @@ describe('outbound sync: what Cal.com answers and what the status says', () => {
     expect(harness.patchesOf(first).length + harness.patchesOf(second).length).toBe(calls);
 
     harness.simulator.control.clearFaults();
-    expect((await harness.manager.resumeTeam(TEAM_ID, 'admin:alice'))._unsafeUnwrap()).toBe(true);
+    expect((await harness.resumeTeam(TEAM_ID, 'admin:alice'))._unsafeUnwrap()).toBe(true);
     await harness.reset(errored[0]!.serviceId);
     await harness.manager.idle();
-    expect(harness.manager.teamContext(TEAM_ID).paused).toBeNull();
+    expect(harness.teamContext(TEAM_ID).paused).toBeNull();
     expect(harness.view('haircut').sync.status).toBe('synced');
     expect(harness.view('colour').sync.status).toBe('synced');
     expect(harness.calcomValues(first).lengthInMinutes).toBe(40);

@@ -3,7 +3,7 @@ import { createRateLimiter } from '@calsync/calcom';
 import { createLogger } from '@calsync/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogCapture } from './support/log-capture.js';
-import { SyncHarness, serviceFields } from './sync-harness.js';
+import { SyncHarness, serviceFields } from './support/sync-harness.js';
 
 /** Polls `check` until it holds, at most `withinMs`: every wait of a test is bounded. */
 async function eventually(check: () => boolean, withinMs: number): Promise<void> {

@@ -6,8 +6,18 @@ import {
   startCalcomSimulator,
 } from '@calsync/calcom-simulator';
 import type { ServiceCommand } from '@calsync/domain';
-import type { EventStore, Subscription } from '@calsync/eventstore';
-import { createLogger, ServiceCommandBus, ServiceReadModel, SyncProcessManager } from '@calsync/server';
+import type { EventStore } from '@calsync/eventstore';
+import {
+  type AppConfig,
+  CalcomDirectory,
+  Calsync,
+  createLogger,
+  loadConfig,
+  type ServiceCommandBus,
+  type ServiceReadModel,
+  type SyncProcessManager,
+  sha256Hex,
+} from '@calsync/server';
 
 export const TEAM_ID = 42;
 const API_KEY = 'cal_bench_sync';
@@ -18,39 +28,48 @@ export interface RigOptions {
   rateLimit: RateLimitSettings;
 }
 
+/** The rig's one team, whose client `resetRateLimits` replaces. */
+class RigDirectory extends CalcomDirectory {
+  constructor(
+    config: AppConfig,
+    private readonly current: () => CalcomClient,
+  ) {
+    super(config.companies, config.sync, () => current());
+  }
+
+  override clientForTeam(teamId: number): CalcomClient | null {
+    return teamId === TEAM_ID ? this.current() : null;
+  }
+}
+
 /**
- * The outbound sync as the server wires it (status projection, command bus, process manager with
- * real time and the default coalescing interval) against a Cal.com simulator with no latency.
+ * The outbound sync as the server wires it: the composition root `Calsync` in process (status
+ * projection, command bus, process manager with real time and the default coalescing interval)
+ * against a Cal.com simulator with no latency.
  */
 export class SyncRig {
+  readonly calsync: Calsync;
   readonly readModel: ServiceReadModel;
   readonly commands: ServiceCommandBus;
   readonly manager: SyncProcessManager;
   private client: CalcomClient;
-  private readonly projection: Subscription;
 
   private constructor(
     readonly store: EventStore,
     readonly simulator: CalcomSimulator,
     private readonly options: RigOptions,
   ) {
-    this.readModel = new ServiceReadModel(store);
-    this.commands = new ServiceCommandBus(store, this.readModel, randomUUID);
-    this.projection = store.subscribe({
-      streamPrefixes: ['service-'],
-      handler: (event) => this.readModel.handle(event),
-    });
     this.client = this.freshClient();
-    this.manager = new SyncProcessManager({
+    const config = rigConfig(simulator.url);
+    this.calsync = new Calsync({
+      config,
       store,
-      readModel: this.readModel,
-      commands: this.commands,
-      clientForTeam: () => this.client,
-      clock: () => new Date(),
-      random: Math.random,
-      policy: { maxAttempts: 10, baseDelayMs: 1000, maxDelayMs: 300_000 },
       logger: createLogger('silent'),
+      directory: new RigDirectory(config, () => this.client),
     });
+    this.readModel = this.calsync.readModel;
+    this.commands = this.calsync.commands;
+    this.manager = this.calsync.sync;
   }
 
   static async start(options: RigOptions): Promise<SyncRig> {
@@ -60,8 +79,7 @@ export class SyncRig {
       rateLimit: options.rateLimit,
     });
     const rig = new SyncRig(options.store, simulator, options);
-    await rig.projection.caughtUp();
-    await rig.manager.start();
+    await rig.calsync.start();
     return rig;
   }
 
@@ -103,8 +121,7 @@ export class SyncRig {
   }
 
   async close(): Promise<void> {
-    await this.manager.stop({ drainMs: 1000 });
-    await this.projection.stop();
+    await this.calsync.stop({ drainMs: 1000 });
     await this.simulator.close();
     await this.store.close();
   }
@@ -121,4 +138,24 @@ export class SyncRig {
 
 function meta(serviceId: string) {
   return { serviceId, companyId: 'bench', actor: 'admin:bench' as const, at: new Date().toISOString() };
+}
+
+/** The configuration as calsync loads it: company bench on Cal.com team 42, the sync policy of the benchmarks. */
+function rigConfig(apiUrl: string): AppConfig {
+  const file = {
+    companies: [
+      {
+        id: 'bench',
+        apiTokenSha256: [sha256Hex('bench-token')],
+        calcom: { apiUrl, teamId: TEAM_ID, apiKey: API_KEY, webhookSecret: 'bench' },
+      },
+    ],
+    sync: { maxAttempts: 10, baseDelayMs: 1000, maxDelayMs: 300_000 },
+    reconciliation: { intervalMinutes: 0 },
+  };
+  const loaded = loadConfig({ CALSYNC_CONFIG: 'calsync.json', LOG_LEVEL: 'silent' }, () =>
+    JSON.stringify(file),
+  );
+  if (loaded.isErr()) throw new Error(`the bench configuration is invalid: ${loaded.error.message}`);
+  return loaded.value;
 }

@@ -7,8 +7,7 @@ import {
   startCalcomSimulator,
   type WebhookSendResult,
 } from '@calsync/calcom-simulator';
-import { nextPush, SERVICE_STREAM_PREFIX } from '@calsync/domain';
-import type { EventStore } from '@calsync/eventstore';
+import { nextPush } from '@calsync/domain';
 import { type RunningServer, type StartServerOptions, sha256Hex, startServer } from '@calsync/server';
 import { ApiClient } from './api-client.js';
 import type { StoreEngine, StoreLocation } from './store-engines.js';
@@ -129,20 +128,29 @@ export class CalsyncHarness {
   /**
    * Waits until the outbound sync has settled: every sync request has its outcome recorded, or is
    * held (open divergence, missing event type, paused team), or waits for a retry time. Event
-   * driven — it wakes on each event the store records — never a sleep. A push the process manager
+   * driven — it wakes on each change the status projection reports — never a sleep. A push the process manager
    * delays to coalesce a burst of edits is waited for.
    */
   async syncSettled(): Promise<void> {
     const calsync = this.running.calsync;
     for (;;) {
       await calsync.sync.idle();
-      const head = (await calsync.store.headPosition())._unsafeUnwrap();
-      const waiting = calsync.readModel.all().some((state) => {
-        const plan = nextPush(state);
-        return plan !== null && plan.notBefore === null && !calsync.sync.teamContext(plan.teamId).paused;
+      // Listening before looking: a change between the look and the wait is not missed.
+      let changed: () => void = () => {};
+      const next = new Promise<void>((resolve) => {
+        changed = resolve;
       });
-      if (!waiting) return;
-      await nextEventAfter(calsync.store, head);
+      const unlisten = calsync.projection.onServiceChanged(() => changed());
+      try {
+        const waiting = calsync.readModel.all().some((state) => {
+          const plan = nextPush(state);
+          return plan !== null && plan.notBefore === null && !calsync.teams.isPaused(plan.teamId);
+        });
+        if (!waiting) return;
+        await next;
+      } finally {
+        unlisten();
+      }
     }
   }
 
@@ -164,24 +172,6 @@ export class CalsyncHarness {
       await this.store.dispose();
       rmSync(this.configDir, { recursive: true, force: true });
     }
-  }
-}
-
-/** Resolves when the store records its next service event after `position`. */
-async function nextEventAfter(store: EventStore, position: string | undefined): Promise<void> {
-  let seen!: () => void;
-  const recorded = new Promise<void>((resolve) => {
-    seen = resolve;
-  });
-  const subscription = store.subscribe({
-    streamPrefixes: [SERVICE_STREAM_PREFIX],
-    ...(position === undefined ? {} : { after: position }),
-    handler: async () => seen(),
-  });
-  try {
-    await recorded;
-  } finally {
-    await subscription.stop();
   }
 }
 

@@ -1,23 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import type { EventStore, Subscription } from '@calsync/eventstore';
+import type { TeamSyncContext } from '@calsync/domain';
+import type { EventStore } from '@calsync/eventstore';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { CalcomDirectory } from './calcom/calcom-directory.js';
+import { CommandBus } from './commands/command-bus.js';
 import type { AppConfig } from './config/load-config.js';
 import { ReadinessProbe } from './health/readiness-probe.js';
 import { buildHttpApp } from './http/app.js';
 import type { Readiness } from './http/routes/health-routes.js';
+import { StatusProjection } from './projection/status-projection.js';
+import type { TeamReadModel } from './projection/team-read-model.js';
 import { Reconciler } from './reconciliation/reconciler.js';
 import { ServiceApplication } from './services/service-application.js';
 import { ServiceCommandBus } from './services/service-command-bus.js';
-import { ServiceReadModel } from './services/service-read-model.js';
-import { loadStatusSnapshot, saveStatusSnapshot } from './services/status-snapshots.js';
+import type { ServiceReadModel } from './services/service-read-model.js';
+import type { SyncPolicy } from './sync/service-pusher.js';
 import { SyncProcessManager } from './sync/sync-process-manager.js';
+import type { SyncTimers } from './sync/sync-timers.js';
+import { TeamSyncCommands } from './sync/team-sync-commands.js';
 import { WebhookInbox } from './webhooks/webhook-inbox.js';
-
-/** How often the status projection's durable checkpoint is written. */
-const SNAPSHOT_EVERY_MS = 30_000;
-const SNAPSHOT_EVERY_EVENTS = 5_000;
 
 export interface CalsyncOptions {
   config: AppConfig;
@@ -26,17 +28,35 @@ export interface CalsyncOptions {
   clock?: () => Date;
   newId?: () => string;
   random?: () => number;
+  /** Which Cal.com client and rate limiter each team has (default: from `config.companies`). */
   directory?: CalcomDirectory;
+  /** On top of `config.sync`: the push interval and the calls in flight per team (docs/sync.md). */
+  syncPolicy?: Partial<SyncPolicy>;
+  /** Timers of the outbound sync's retries and push interval (default: Node's, unref'd). */
+  syncTimers?: SyncTimers;
+  /** Timers of the periodic reconciliation (default: Node's, unref'd). */
+  reconciliationTimers?: SyncTimers;
+  /** The status projection's snapshot every this many ms (default 30 s) or events (default 5,000). */
+  snapshotEveryMs?: number;
+  snapshotEveryEvents?: number;
 }
 
 /**
- * The composition root: one store, the status read model fed by a subscription, the command
- * bus, the use cases, the webhook inbox and the HTTP shell, started and stopped in order.
+ * The composition root (docs/architecture.md): it only wires. One store; the status projection
+ * (the one subscription, the only feeder of the read models); one command bus for every stream;
+ * the use cases, the webhook inbox, the sync process manager, the reconciler and the HTTP shell,
+ * started and stopped in order.
  */
 export class Calsync {
   readonly store: EventStore;
+  readonly projection: StatusProjection;
+  /** The services' read model (written by the projection only). */
   readonly readModel: ServiceReadModel;
+  /** The teams' read model: which teams are paused on refused credentials. */
+  readonly teams: TeamReadModel;
+  readonly bus: CommandBus;
   readonly commands: ServiceCommandBus;
+  readonly teamSync: TeamSyncCommands;
   readonly directory: CalcomDirectory;
   readonly services: ServiceApplication;
   readonly webhooks: WebhookInbox;
@@ -46,39 +66,44 @@ export class Calsync {
   readonly clock: () => Date;
   readonly newId: () => string;
   readonly random: () => number;
-  private subscription: Subscription | undefined;
-  private handledSinceSnapshot = 0;
-  private snapshotting: Promise<void> | undefined;
-  private snapshotTimer: NodeJS.Timeout | undefined;
   private app: FastifyInstance | undefined;
   private readonly readinessProbe: ReadinessProbe;
 
   constructor(private readonly options: CalsyncOptions) {
+    const { config } = options;
     this.store = options.store;
     this.logger = options.logger;
     this.clock = options.clock ?? (() => new Date());
     this.newId = options.newId ?? randomUUID;
     this.random = options.random ?? Math.random;
-    this.readModel = new ServiceReadModel(this.store);
-    this.commands = new ServiceCommandBus(
-      this.store,
-      this.readModel,
-      this.newId,
-      this.logger.child({ component: 'commands' }),
-    );
-    this.directory = options.directory ?? new CalcomDirectory(options.config.companies, options.config.sync);
-    const { config } = options;
-    this.sync = new SyncProcessManager({
+    this.projection = new StatusProjection({
       store: this.store,
+      logger: this.logger.child({ component: 'status-projection' }),
+      newId: this.newId,
+      ...(options.snapshotEveryMs === undefined ? {} : { snapshotEveryMs: options.snapshotEveryMs }),
+      ...(options.snapshotEveryEvents === undefined
+        ? {}
+        : { snapshotEveryEvents: options.snapshotEveryEvents }),
+    });
+    this.readModel = this.projection.services;
+    this.teams = this.projection.teams;
+    this.bus = new CommandBus(this.store, this.newId, this.logger.child({ component: 'commands' }));
+    this.commands = new ServiceCommandBus(this.bus, this.projection.serviceStates);
+    this.teamSync = new TeamSyncCommands(this.bus, this.projection.teamStates, this.clock);
+    this.directory = options.directory ?? new CalcomDirectory(config.companies, config.sync);
+    this.sync = new SyncProcessManager({
       readModel: this.readModel,
+      teams: this.teams,
+      projection: this.projection,
       commands: this.commands,
+      teamSync: this.teamSync,
       clientForTeam: (teamId) => this.directory.clientForTeam(teamId),
-      rateLimitWait: (teamId) => this.directory.rateLimitWait(teamId),
       clock: this.clock,
       random: this.random,
-      policy: config.sync,
+      policy: { ...config.sync, ...options.syncPolicy },
       logger: this.logger,
       newId: this.newId,
+      ...(options.syncTimers ? { timers: options.syncTimers } : {}),
     });
     this.services = new ServiceApplication(
       this.store,
@@ -88,56 +113,47 @@ export class Calsync {
       this.clock,
       this.newId,
       {
-        context: (teamId) => this.sync.teamContext(teamId),
-        resume: (teamId, actor) => this.sync.resumeTeam(teamId, actor),
+        context: (teamId) => this.teamContext(teamId),
+        resume: (teamId, actor) => this.teamSync.resume(teamId, actor),
       },
     );
     this.webhooks = new WebhookInbox(this.directory, this.readModel, this.commands, this.clock);
-    this.reconciler = new Reconciler({
+    this.reconciler = this.newReconciler();
+    this.readinessProbe = new ReadinessProbe(
+      this.store,
+      () => [{ name: 'status-projection', caughtUp: () => this.projection.caughtUp() }],
+      config.readiness,
+      () => this.clock().getTime(),
+    );
+  }
+
+  /** What every status of a team's services says about the team: its pause (team read model) and its key's rate-limit wait. */
+  teamContext(teamId: number): TeamSyncContext {
+    return { ...this.teams.context(teamId), rateLimited: this.directory.rateLimitWait(teamId) };
+  }
+
+  /** A reconciler wired like the running one (the one in `reconciler`, or another after a restart). */
+  newReconciler(): Reconciler {
+    return new Reconciler({
       store: this.store,
       readModel: this.readModel,
       commands: this.commands,
       directory: this.directory,
-      settings: config.reconciliation,
+      settings: this.config.reconciliation,
       clock: this.clock,
       newId: this.newId,
       logger: this.logger.child({ component: 'reconciliation' }),
+      ...(this.options.reconciliationTimers ? { timers: this.options.reconciliationTimers } : {}),
     });
-    this.readinessProbe = new ReadinessProbe(
-      this.store,
-      () => [
-        { name: 'status-projection', caughtUp: () => this.subscription?.caughtUp() ?? Promise.resolve() },
-        { name: 'sync-process-manager', caughtUp: () => this.sync.caughtUp() },
-      ],
-      config.readiness,
-      () => this.clock().getTime(),
-    );
   }
 
   get config(): AppConfig {
     return this.options.config;
   }
 
-  /** Catches the read model up with the store, then starts the HTTP shell (not listening yet). */
+  /** Catches the read models up with the store, then starts the HTTP shell (not listening yet) and the workers. */
   async start(): Promise<FastifyInstance> {
-    const snapshot = await loadStatusSnapshot(this.store);
-    if (snapshot) this.readModel.restore(snapshot.states);
-    this.subscription = this.store.subscribe({
-      streamPrefixes: ['service-'],
-      ...(snapshot ? { after: snapshot.position } : {}),
-      handler: async (event) => {
-        await this.readModel.handle(event);
-        if (++this.handledSinceSnapshot >= SNAPSHOT_EVERY_EVENTS) void this.snapshot();
-      },
-      onError: (error) => this.logger.error({ err: error }, 'status projection stopped'),
-    });
-    await this.subscription.caughtUp();
-    this.logger.info(
-      { services: this.readModel.size, fromSnapshot: Boolean(snapshot), replayed: this.handledSinceSnapshot },
-      'status projection caught up',
-    );
-    this.snapshotTimer = setInterval(() => void this.snapshot(), SNAPSHOT_EVERY_MS);
-    this.snapshotTimer.unref();
+    await this.projection.start();
     this.app = await buildHttpApp({
       logger: this.logger,
       companies: this.config.companies,
@@ -149,7 +165,7 @@ export class Calsync {
       http: this.config.http,
     });
     await this.app.ready();
-    // Workers start once the read model is caught up: its states are what they scan.
+    // Workers start once the read models are caught up: their states are what they scan.
     await this.sync.start();
     this.readinessProbe.markCaughtUp();
     this.reconciler.start();
@@ -166,36 +182,16 @@ export class Calsync {
     return this.readinessProbe.probe();
   }
 
-  /** Stops in order: HTTP (no new commands), workers (drain in-flight syncs), projection. */
+  /** Stops in order: HTTP (no new commands), workers (drain in-flight syncs), projection (last snapshot). */
   async stop(options: { drainMs?: number } = {}): Promise<void> {
     await this.app?.close();
     await this.reconciler.stop();
     await this.sync.stop(options);
-    clearInterval(this.snapshotTimer);
-    await this.subscription?.stop();
-    await this.snapshot();
+    await this.projection.stop();
   }
 
   /** Writes a durable checkpoint of the status projection when it handled events since the last. */
   snapshot(): Promise<void> {
-    this.snapshotting ??= this.writeSnapshot().finally(() => {
-      this.snapshotting = undefined;
-    });
-    return this.snapshotting;
-  }
-
-  private async writeSnapshot(): Promise<void> {
-    const position = this.subscription?.lastPosition;
-    if (!position || this.handledSinceSnapshot === 0) return;
-    const handled = this.handledSinceSnapshot;
-    try {
-      await saveStatusSnapshot(this.store, this.newId(), { position, states: this.readModel.all() });
-      this.handledSinceSnapshot -= handled;
-    } catch (error) {
-      this.logger.warn(
-        { err: error },
-        'status projection checkpoint not written; the next start replays more',
-      );
-    }
+    return this.projection.snapshot();
   }
 }

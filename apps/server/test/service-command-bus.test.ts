@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { type CalcomSnapshot, foldService, serviceStreamName, toCalcomValues } from '@calsync/domain';
 import { createInMemoryEventStore } from '@calsync/eventstore';
 import { describe, expect, it } from 'vitest';
+import { StatusProjection } from '../src/projection/status-projection.js';
 import { fromRecorded } from '../src/services/event-codec.js';
 import { ServiceCommandBus } from '../src/services/service-command-bus.js';
-import { ServiceReadModel } from '../src/services/service-read-model.js';
 
 const meta = { serviceId: 's1', companyId: 'acme', at: '2026-11-23T10:00:00.000Z' } as const;
 const fields = {
@@ -16,8 +16,9 @@ const fields = {
 
 async function syncedService() {
   const store = createInMemoryEventStore();
-  const readModel = new ServiceReadModel(store);
-  const bus = new ServiceCommandBus(store, readModel, randomUUID);
+  const projection = new StatusProjection({ store });
+  const readModel = projection.services;
+  const bus = ServiceCommandBus.over(store, projection, randomUUID);
   const syncId = randomUUID();
   const registered = await bus.execute({
     ...meta,
@@ -54,7 +55,7 @@ async function storedState(store: ReturnType<typeof createInMemoryEventStore>) {
 
 /** Bob edits the service through a process whose read model this one never sees. */
 async function editInAnotherProcess(store: ReturnType<typeof createInMemoryEventStore>) {
-  const other = new ServiceCommandBus(store, new ServiceReadModel(store), randomUUID);
+  const other = ServiceCommandBus.over(store, new StatusProjection({ store }), randomUUID);
   await other.execute({
     ...meta,
     type: 'EditService',

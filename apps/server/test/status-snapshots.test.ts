@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { foldService, SERVICE_STREAM_PREFIX } from '@calsync/domain';
 import { createInMemoryEventStore, type EventStore } from '@calsync/eventstore';
 import { describe, expect, it } from 'vitest';
-import { ServiceCommandBus } from '../src/services/service-command-bus.js';
-import { ServiceReadModel } from '../src/services/service-read-model.js';
+import { CommandBus } from '../src/commands/command-bus.js';
+import { StatusProjection } from '../src/projection/status-projection.js';
 import {
   loadStatusSnapshot,
   SNAPSHOT_CHECKPOINT,
   SNAPSHOT_STREAM,
-  saveStatusSnapshot,
-} from '../src/services/status-snapshots.js';
+} from '../src/projection/status-snapshots.js';
+import { fromRecorded } from '../src/services/event-codec.js';
+import { ServiceCommandBus } from '../src/services/service-command-bus.js';
+import { TeamSyncCommands } from '../src/sync/team-sync-commands.js';
 
 const at = '2026-11-23T10:00:00.000Z';
 
@@ -26,56 +29,81 @@ async function register(bus: ServiceCommandBus, serviceId: string, name: string)
   expect(result.isOk()).toBe(true);
 }
 
-async function follow(store: EventStore, model: ServiceReadModel, after?: string) {
-  const subscription = store.subscribe({
-    streamPrefixes: ['service-'],
-    ...(after ? { after } : {}),
-    handler: (event) => model.handle(event),
-  });
-  await subscription.caughtUp();
-  return subscription;
+/** A status projection, started, with the command bus that feeds it. */
+async function running(store: EventStore) {
+  const projection = new StatusProjection({ store });
+  await projection.start();
+  return { projection, bus: ServiceCommandBus.over(store, projection, randomUUID) };
+}
+
+/** Every service as its stream folds, without any projection. */
+async function rebuiltFromStreams(store: EventStore) {
+  const recorded = (
+    await store.readAll({ streamPrefixes: [SERVICE_STREAM_PREFIX], maxCount: 10_000 })
+  )._unsafeUnwrap();
+  const streams = new Map<string, typeof recorded>();
+  for (const event of recorded)
+    streams.set(event.streamName, [...(streams.get(event.streamName) ?? []), event]);
+  return [...streams.values()]
+    .map((events) => foldService(events.map(fromRecorded)))
+    .sort((a, b) => a.serviceId.localeCompare(b.serviceId));
 }
 
 describe('the status projection’s durable checkpoint', () => {
   it('restores the snapshot and catches up from its position to the same states as a full rebuild', async () => {
     const store = createInMemoryEventStore();
-    const first = new ServiceReadModel(store);
-    const bus = new ServiceCommandBus(store, first, randomUUID);
-    const live = await follow(store, first);
-    await register(bus, 's1', 'Haircut');
-    await register(bus, 's2', 'Beard trim');
-    await live.caughtUp();
-    await saveStatusSnapshot(store, randomUUID(), { position: live.lastPosition!, states: first.all() });
-    await register(bus, 's3', 'Colouring');
-    await live.stop();
+    const first = await running(store);
+    await register(first.bus, 's1', 'Haircut');
+    await register(first.bus, 's2', 'Beard trim');
+    await first.projection.caughtUp();
+    await first.projection.snapshot();
+    await register(first.bus, 's3', 'Colouring');
 
     const snapshot = await loadStatusSnapshot(store);
     expect(snapshot?.states.map((state) => state.serviceId).sort()).toEqual(['s1', 's2']);
-    const restored = new ServiceReadModel(store);
-    restored.restore(snapshot!.states);
-    const resumed = await follow(store, restored, snapshot!.position);
-
-    const rebuilt = new ServiceReadModel(store);
-    const full = await follow(store, rebuilt);
-    expect(restored.all().sort((a, b) => a.serviceId.localeCompare(b.serviceId))).toEqual(
-      rebuilt.all().sort((a, b) => a.serviceId.localeCompare(b.serviceId)),
-    );
-    await Promise.all([resumed.stop(), full.stop()]);
+    const restarted = await running(store);
+    expect(
+      restarted.projection.services.all().sort((a, b) => a.serviceId.localeCompare(b.serviceId)),
+    ).toEqual(await rebuiltFromStreams(store));
+    await Promise.all([first.projection.stop(), restarted.projection.stop()]);
   });
 
   it('uses the newest snapshot', async () => {
     const store = createInMemoryEventStore();
-    const model = new ServiceReadModel(store);
-    const bus = new ServiceCommandBus(store, model, randomUUID);
-    const live = await follow(store, model);
+    const { projection, bus } = await running(store);
     await register(bus, 's1', 'Haircut');
-    await live.caughtUp();
-    await saveStatusSnapshot(store, randomUUID(), { position: live.lastPosition!, states: model.all() });
+    await projection.caughtUp();
+    await projection.snapshot();
     await register(bus, 's2', 'Beard trim');
-    await live.caughtUp();
-    await saveStatusSnapshot(store, randomUUID(), { position: live.lastPosition!, states: model.all() });
+    await projection.caughtUp();
+    await projection.snapshot();
     expect((await loadStatusSnapshot(store))?.states).toHaveLength(2);
-    await live.stop();
+    await projection.stop();
+  });
+
+  it('keeps a team paused on refused credentials across a restart from the snapshot', async () => {
+    const store = createInMemoryEventStore();
+    const { projection } = await running(store);
+    const teamSync = new TeamSyncCommands(
+      new CommandBus(store, randomUUID),
+      projection.teamStates,
+      () => new Date(at),
+    );
+    const details = { at, serviceId: 's1', httpStatus: 401, message: 'Cal.com refused the API key.' };
+    expect((await teamSync.pause(42, details))._unsafeUnwrap()).toBe(true);
+    await projection.caughtUp();
+    await projection.snapshot();
+    await projection.stop();
+
+    expect((await loadStatusSnapshot(store))?.teams).toHaveLength(1);
+    const restarted = await running(store);
+    expect(restarted.projection.teams.pauseOf(42)).toEqual({
+      since: at,
+      serviceId: 's1',
+      httpStatus: 401,
+      message: 'Cal.com refused the API key.',
+    });
+    await restarted.projection.stop();
   });
 
   it('ignores a snapshot of another projection version, so the projection is rebuilt from the streams', async () => {

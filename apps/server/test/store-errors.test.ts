@@ -3,13 +3,13 @@ import { createInMemoryEventStore, type EventStore, engineFailed } from '@calsyn
 import { errAsync } from 'neverthrow';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Calsync } from '../src/calsync.js';
+import { StatusProjection } from '../src/projection/status-projection.js';
 import {
   INTERNAL_MESSAGE,
   ServiceCommandBus,
   STORE_UNAVAILABLE_MESSAGE,
   type StoreErrorLogger,
 } from '../src/services/service-command-bus.js';
-import { ServiceReadModel } from '../src/services/service-read-model.js';
 import { startCalsyncUnderTest, switchableStore, tokens } from './calsync-under-test.js';
 
 const serviceBody = {
@@ -114,7 +114,7 @@ describe('the command bus and an event the store cannot hold', () => {
         expectedRevision,
       ),
     );
-    const bus = new ServiceCommandBus(bypassing, new ServiceReadModel(bypassing), randomUUID);
+    const bus = ServiceCommandBus.over(bypassing, new StatusProjection({ store: bypassing }), randomUUID);
     const result = await bus.execute({
       serviceId: 's1',
       companyId: 'acme',
@@ -134,7 +134,7 @@ describe('the command bus and an event the store cannot hold', () => {
   it('logs the engine error it does not show', async () => {
     const logger = logged();
     const store = failingEngine();
-    const bus = new ServiceCommandBus(store, new ServiceReadModel(store), randomUUID, logger);
+    const bus = ServiceCommandBus.over(store, new StatusProjection({ store }), randomUUID, logger);
     const result = await bus.execute({
       serviceId: 's1',
       companyId: 'acme',

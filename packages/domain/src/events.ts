@@ -144,11 +144,11 @@ export function isServiceEventType(type: string): type is ServiceEventType {
 }
 
 /**
- * Upcasters, keyed by event type: each turns a payload of an older schema version into the
+ * The upcaster of every versioned family: turns a payload of an older schema version into the
  * current one. Version 1 is the first, so there is nothing to upcast yet; a payload without
  * a version is treated as version 1.
  */
-function upcast(_type: ServiceEventType, data: Record<string, unknown>): Record<string, unknown> {
+function upcast(data: Record<string, unknown>): Record<string, unknown> {
   return data.schemaVersion === undefined ? { ...data, schemaVersion: SCHEMA_VERSION } : data;
 }
 
@@ -159,6 +159,11 @@ export interface EventSchemaError {
   issues: Array<{ path: string; message: string }>;
 }
 
+/** One event of a family: its type and its payload as the family's schema outputs it. */
+export type EventOfFamily<Schemas extends Record<string, z.ZodType>> = {
+  [T in keyof Schemas]: { type: T; data: z.output<Schemas[T]> };
+}[keyof Schemas];
+
 /**
  * Validates a payload against the schema of its event type within one family of events
  * (service, reconciliation, …). `family` names the family in the message of an unknown type.
@@ -168,10 +173,7 @@ export function parseEventOf<Schemas extends Record<string, z.ZodType>>(
   family: string,
   type: string,
   data: unknown,
-): Result<
-  { [T in keyof Schemas]: { type: T; data: z.output<Schemas[T]> } }[keyof Schemas],
-  EventSchemaError
-> {
+): Result<EventOfFamily<Schemas>, EventSchemaError> {
   const schema = Object.hasOwn(schemas, type) ? schemas[type] : undefined;
   if (!schema) {
     return err({
@@ -196,13 +198,26 @@ export function parseEventOf<Schemas extends Record<string, z.ZodType>>(
   } as never);
 }
 
+/**
+ * Validates an event of a versioned family (service, team sync, …) read from a store or about to
+ * be written: a payload of a known type is upcast first (no version: version 1), then checked.
+ */
+export function parseVersionedEvent<Schemas extends Record<string, z.ZodType>>(
+  schemas: Schemas,
+  family: string,
+  type: string,
+  data: unknown,
+): Result<EventOfFamily<Schemas>, EventSchemaError> {
+  const raw =
+    Object.hasOwn(schemas, type) && typeof data === 'object' && data !== null
+      ? upcast(data as Record<string, unknown>)
+      : data;
+  return parseEventOf(schemas, family, type, raw);
+}
+
 /** Validates an event read from a store (or about to be written), upcasting old versions. */
 export function parseServiceEvent(type: string, data: unknown): Result<ServiceEvent, EventSchemaError> {
-  const raw =
-    isServiceEventType(type) && typeof data === 'object' && data !== null
-      ? upcast(type, data as Record<string, unknown>)
-      : data;
-  return parseEventOf(serviceEventSchemas, 'service', type, raw);
+  return parseVersionedEvent(serviceEventSchemas, 'service', type, data);
 }
 
 /** The stream name of a service (docs/events.md). */

@@ -12,3 +12,4 @@ export * from './service-state.js';
 export * from './status-view.js';
 export * from './storable.js';
 export * from './sync-plan.js';
+export * from './team-sync.js';

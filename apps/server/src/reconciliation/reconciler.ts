@@ -71,11 +71,15 @@ export class Reconciler {
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
-  /** Schedules a periodic apply run per configured team, every `intervalMinutes` after the last one ended. */
+  /**
+   * Schedules a periodic apply run per configured team, every `intervalMinutes` after the last one
+   * ended. A team already scheduled stays as it is, so a second start schedules nothing more.
+   */
   start(): void {
     this.stopped = false;
     if (this.deps.settings.intervalMinutes <= 0) return;
-    for (const access of this.deps.directory.teams()) this.schedule(access);
+    for (const access of this.deps.directory.teams())
+      if (!this.timers.has(access.settings.teamId)) this.schedule(access);
   }
 
   /** Stops scheduling and waits for the runs under way to end. */

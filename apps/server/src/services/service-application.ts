@@ -22,13 +22,13 @@ import {
   type ServiceCommandBus,
   STORE_UNAVAILABLE_MESSAGE,
 } from './service-command-bus.js';
-import type { ServiceReadModel } from './service-read-model.js';
+import type { ServiceReads } from './service-read-model.js';
 
 function resetTeamOnly(reset: Result<ServiceView, ApplicationError>, resumedTeam: boolean): boolean {
   return resumedTeam && reset.isErr() && reset.error.code === 'NOTHING_TO_RESET';
 }
 
-/** What the outbound sync knows about a whole team (credentials paused) and how to resume it. */
+/** What is known about a whole team (credentials paused, key rate-limited) and how to resume it. */
 export interface TeamSyncHooks {
   context(teamId: number): TeamSyncContext;
   /** Resumes a paused team; ok(false) when it was not paused. */
@@ -60,7 +60,7 @@ export interface AuditPage {
 export class ServiceApplication {
   constructor(
     private readonly store: EventStore,
-    private readonly readModel: ServiceReadModel,
+    private readonly readModel: ServiceReads,
     private readonly commands: ServiceCommandBus,
     private readonly directory: CalcomDirectory,
     private readonly clock: () => Date,

@@ -8,11 +8,12 @@ import {
 } from '@calsync/domain';
 import type { Logger } from 'pino';
 import { callCalcom } from '../calcom/calcom-translation.js';
+import type { TeamReads } from '../projection/team-read-model.js';
 import type { ServiceCommandBus } from '../services/service-command-bus.js';
-import type { ServiceReadModel } from '../services/service-read-model.js';
+import type { ServiceReads } from '../services/service-read-model.js';
 import { pushVerdict } from './push-verdict.js';
 import type { Readiness } from './sync-scheduler.js';
-import type { TeamSyncPauses } from './team-sync-pauses.js';
+import type { TeamSyncCommands } from './team-sync-commands.js';
 
 export interface SyncPolicy extends RetryPolicy {
   /**
@@ -31,7 +32,7 @@ const STORE_RETRY_MS = 1000;
 const UNEXPECTED_RETRY_MS = 60_000;
 
 export interface ServicePusherDeps {
-  readModel: ServiceReadModel;
+  readModel: ServiceReads;
   commands: ServiceCommandBus;
   clientForTeam: (teamId: number) => CalcomClient | null;
   clock: () => Date;
@@ -39,7 +40,9 @@ export interface ServicePusherDeps {
   policy: SyncPolicy;
   logger: Logger;
   newId: () => string;
-  pauses: TeamSyncPauses;
+  /** The teams' read model: whether a team is paused on refused credentials. */
+  teams: TeamReads;
+  teamSync: Pick<TeamSyncCommands, 'pause'>;
   /** Look again at every service of the team (its pause was not recorded after all). */
   pokeTeam: (teamId: number) => void;
   /** True once shutdown gave up waiting: outcomes that arrive later are not recorded. */
@@ -64,7 +67,7 @@ export class ServicePusher {
 
   /** Whether the team's pushes are held (paused on credentials, or being paused). */
   isHeld(teamId: number): boolean {
-    return this.pausing.has(teamId) || this.deps.pauses.isPaused(teamId);
+    return this.pausing.has(teamId) || this.deps.teams.isPaused(teamId);
   }
 
   /** What the service needs now: nothing, a wait (retry time or push interval), or a push. */
@@ -90,7 +93,7 @@ export class ServicePusher {
    * call, its classification, the retry time) is recorded as a transient failure, retried with backoff.
    */
   async push(serviceId: string): Promise<void> {
-    let state: ReturnType<ServiceReadModel['get']>;
+    let state: ReturnType<ServiceReads['get']>;
     let plan: PushPlan | null;
     try {
       state = this.deps.readModel.get(serviceId);
@@ -256,7 +259,7 @@ export class ServicePusher {
       // Record the service's failure first: a crash before the pause then leaves a service an
       // admin can reset, never a paused team with nothing to reset.
       if (!(await this.record(log, failure))) return;
-      const paused = await this.deps.pauses.pause(plan.teamId, {
+      const paused = await this.deps.teamSync.pause(plan.teamId, {
         at: failure.at,
         serviceId: failure.serviceId,
         httpStatus: failure.httpStatus,
@@ -267,7 +270,7 @@ export class ServicePusher {
     } finally {
       this.pausing.delete(plan.teamId);
       // Held services of the team wait for the resume; if the pause was not recorded, go on.
-      if (!this.deps.pauses.isPaused(plan.teamId)) this.deps.pokeTeam(plan.teamId);
+      if (!this.deps.teams.isPaused(plan.teamId)) this.deps.pokeTeam(plan.teamId);
     }
   }
 

@@ -1,20 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { type CalcomClient, createCalcomClient, createRateLimiter, type RateLimiter } from '@calsync/calcom';
 import { type CalcomSimulator, startCalcomSimulator } from '@calsync/calcom-simulator';
-import {
-  type CalcomValues,
-  type ServiceCommand,
-  type ServiceFields,
-  type ServiceView,
-  statusView,
+import type {
+  CalcomValues,
+  ServiceCommand,
+  ServiceFields,
+  ServiceView,
+  TeamRateLimitWait,
+  TeamSyncContext,
 } from '@calsync/domain';
-import { createInMemoryEventStore, type EventStore, type Subscription } from '@calsync/eventstore';
-import { teamRateLimitWait } from '../apps/server/src/calcom/calcom-directory.js';
-import { createLogger } from '../apps/server/src/logger.js';
-import { ServiceCommandBus } from '../apps/server/src/services/service-command-bus.js';
-import { ServiceReadModel } from '../apps/server/src/services/service-read-model.js';
-import { type SyncPolicy, SyncProcessManager } from '../apps/server/src/sync/sync-process-manager.js';
-import type { SyncTimers } from '../apps/server/src/sync/sync-timers.js';
+import { createInMemoryEventStore, type EventStore } from '@calsync/eventstore';
+import {
+  CalcomDirectory,
+  Calsync,
+  type CommandOutcome,
+  createLogger,
+  type ServiceCommandBus,
+  type ServiceReadModel,
+  type SyncPolicy,
+  type SyncProcessManager,
+  type SyncTimers,
+  sha256Hex,
+  teamRateLimitWait,
+} from '@calsync/server';
+import { calsyncConfig } from './calsync-config.js';
 
 export const TEAM_ID = 42;
 export const API_KEY = 'cal_test_sync_harness';
@@ -89,18 +98,37 @@ export interface SyncHarnessOptions {
   logger?: ReturnType<typeof createLogger>;
 }
 
+/** The harness's team: one client (real, or wrapped by the test) and the limiter it shares. */
+class HarnessDirectory extends CalcomDirectory {
+  constructor(
+    config: ReturnType<typeof calsyncConfig>,
+    private readonly client: CalcomClient,
+    private readonly limiter: RateLimiter,
+  ) {
+    super(config.companies, config.sync, () => client);
+  }
+
+  override clientForTeam(teamId: number): CalcomClient | null {
+    return teamId === TEAM_ID ? this.client : null;
+  }
+
+  override rateLimitWait(teamId: number): TeamRateLimitWait | null {
+    return teamId === TEAM_ID ? teamRateLimitWait(this.limiter, API_KEY) : null;
+  }
+}
+
 /**
- * The outbound sync as the server wires it, on the in-memory store, against a real Cal.com
- * simulator through real clients: a status projection fed by a subscription, the command bus
- * and the process manager.
+ * The outbound sync as the server wires it (the composition root `Calsync`, in process), on the
+ * in-memory store, against a real Cal.com simulator through real clients: the status projection,
+ * the command bus and the process manager. Company acme, Cal.com team 42.
  */
 export class SyncHarness {
+  readonly calsync: Calsync;
   readonly readModel: ServiceReadModel;
   readonly commands: ServiceCommandBus;
   readonly manager: SyncProcessManager;
   readonly client: CalcomClient;
   readonly time: ManualTime | null;
-  private readonly projection: Subscription;
   private seq = 0;
 
   private constructor(
@@ -109,33 +137,39 @@ export class SyncHarness {
     readonly limiter: RateLimiter,
     options: SyncHarnessOptions,
   ) {
-    this.readModel = new ServiceReadModel(store);
-    this.commands = new ServiceCommandBus(store, this.readModel, randomUUID);
-    this.projection = store.subscribe({
-      streamPrefixes: ['service-'],
-      handler: (event) => this.readModel.handle(event),
-    });
     const real = createCalcomClient({ apiUrl: simulator.url, apiKey: API_KEY, limiter });
     this.client = options.client ? options.client(real) : real;
     this.time = options.manualTime ? new ManualTime() : null;
-    this.manager = new SyncProcessManager({
+    const config = calsyncConfig({
+      companies: [
+        {
+          id: COMPANY_ID,
+          apiTokenSha256: [sha256Hex('sync-harness-token')],
+          calcom: { apiUrl: simulator.url, teamId: TEAM_ID, apiKey: API_KEY, webhookSecret: 'sync-harness' },
+        },
+      ],
+      reconciliation: { intervalMinutes: 0 },
+    });
+    const timers: SyncTimers | undefined = this.time ?? undefined;
+    this.calsync = new Calsync({
+      config,
       store,
-      readModel: this.readModel,
-      commands: this.commands,
-      clientForTeam: (teamId) => (teamId === TEAM_ID ? this.client : null),
-      rateLimitWait: (teamId) => (teamId === TEAM_ID ? teamRateLimitWait(limiter, API_KEY) : null),
+      logger: options.logger ?? quietLogger,
       clock: this.time ? this.time.clock : (options.clock ?? (() => new Date())),
       random: options.random ?? (() => 0.5),
-      policy: {
+      directory: new HarnessDirectory(config, this.client, limiter),
+      syncPolicy: {
         maxAttempts: 5,
         baseDelayMs: 1000,
         maxDelayMs: 60_000,
         minPushIntervalMs: 0,
         ...options.policy,
       },
-      logger: options.logger ?? quietLogger,
-      ...(this.time ? { timers: this.time } : {}),
+      ...(timers ? { syncTimers: timers } : {}),
     });
+    this.readModel = this.calsync.readModel;
+    this.commands = this.calsync.commands;
+    this.manager = this.calsync.sync;
   }
 
   static async start(options: SyncHarnessOptions = {}): Promise<SyncHarness> {
@@ -148,8 +182,7 @@ export class SyncHarness {
       }));
     const limiter = options.limiter ?? createRateLimiter({ limit: 100_000, windowMs: 60_000 });
     const harness = new SyncHarness(options.store ?? createInMemoryEventStore(), simulator, limiter, options);
-    await harness.projection.caughtUp();
-    await harness.manager.start();
+    await harness.calsync.start();
     return harness;
   }
 
@@ -162,7 +195,7 @@ export class SyncHarness {
     return this.simulator.control.uiCreateEventType(TEAM_ID, { title: slug, slug }).id;
   }
 
-  async execute(command: ServiceCommand) {
+  async execute(command: ServiceCommand): Promise<CommandOutcome> {
     const result = await this.commands.execute(command);
     if (result.isErr()) throw new Error(`${command.type} failed: ${result.error.message}`);
     return result.value;
@@ -185,19 +218,28 @@ export class SyncHarness {
     return eventTypeId;
   }
 
-  edit(serviceId: string, patch: Record<string, unknown>) {
+  edit(serviceId: string, patch: Record<string, unknown>): Promise<CommandOutcome> {
     return this.execute({ ...this.meta(serviceId), type: 'EditService', patch, syncId: this.syncId() });
   }
 
-  reset(serviceId: string) {
+  reset(serviceId: string): Promise<CommandOutcome> {
     return this.execute({ ...this.meta(serviceId), type: 'ResetSyncStatus', syncId: this.syncId() });
   }
 
   view(serviceId: string): ServiceView {
     const state = this.readModel.get(serviceId);
     if (!state) throw new Error(`no service ${serviceId}`);
-    const teamId = state.link?.teamId ?? state.createIn;
-    return statusView(state, teamId === null ? { paused: null } : this.manager.teamContext(teamId));
+    return this.calsync.services.view(state);
+  }
+
+  /** What every status of the team's services says about the team (paused, rate-limited). */
+  teamContext(teamId: number): TeamSyncContext {
+    return this.calsync.teamContext(teamId);
+  }
+
+  /** An admin says the team's credentials are fixed; ok(false) when it was not paused. */
+  resumeTeam(teamId: number, actor: `admin:${string}`): ReturnType<Calsync['teamSync']['resume']> {
+    return this.calsync.teamSync.resume(teamId, actor);
   }
 
   /** The values Cal.com holds for an event type, in the shape the platform pushes. */
@@ -241,10 +283,9 @@ export class SyncHarness {
     return (await this.store.readStream(`service-${serviceId}`))._unsafeUnwrap().map((event) => event.type);
   }
 
-  /** Stops the manager and projection; keeps store and simulator for a restart unless `all`. */
+  /** Stops calsync (the manager, then the projection); keeps store and simulator for a restart unless `all`. */
   async stop(options: { drainMs?: number; all?: boolean } = {}): Promise<void> {
-    await this.manager.stop({ drainMs: options.drainMs ?? 1000 });
-    await this.projection.stop();
+    await this.calsync.stop({ drainMs: options.drainMs ?? 1000 });
     if (options.all) {
       await this.simulator.close();
       await this.store.close();

@@ -1,9 +1,10 @@
 import { type ServiceState, syncStatuses } from '@calsync/domain';
 import type { EventStore } from '@calsync/eventstore';
 import { z } from 'zod';
+import type { TeamEntry } from './team-read-model.js';
 
 /**
- * Durable checkpoints of the status projection: now and then its states are written, with
+ * Durable checkpoints of the status projection: now and then its states (services and teams) are written, with
  * the position they include, as an event on a stream of its own; the checkpoint store keeps
  * the revision of the newest one. A restart restores them and catches up from that position
  * instead of folding every stream again. Events are applied by stream revision, so states
@@ -11,8 +12,11 @@ import { z } from 'zod';
  */
 export const SNAPSHOT_STREAM = 'projection-status-snapshots';
 export const SNAPSHOT_CHECKPOINT = 'status-projection-snapshot';
-/** Bump when ServiceState changes shape: older snapshots are then ignored and the projection is rebuilt. */
-export const PROJECTION_VERSION = 1;
+/**
+ * Bump when ServiceState or the team state changes shape: older snapshots are then ignored and
+ * the projection is rebuilt. Version 2 added the teams' sync pauses.
+ */
+export const PROJECTION_VERSION = 2;
 
 const snapshotSchema = z.object({
   projectionVersion: z.number().int(),
@@ -26,11 +30,28 @@ const snapshotSchema = z.object({
       status: z.enum(syncStatuses),
     }),
   ),
+  teams: z.array(
+    z.object({
+      teamId: z.number().int(),
+      revision: z.number().int().min(1),
+      state: z.object({
+        paused: z
+          .object({
+            since: z.string().min(1),
+            message: z.string(),
+            httpStatus: z.number().int().nullable(),
+            serviceId: z.string().min(1),
+          })
+          .nullable(),
+      }),
+    }),
+  ),
 });
 
 export interface StatusSnapshot {
   position: string;
   states: ServiceState[];
+  teams: TeamEntry[];
 }
 
 /** The newest usable snapshot, or null (none yet, another projection version, or unreadable). */
@@ -42,7 +63,11 @@ export async function loadStatusSnapshot(store: EventStore): Promise<StatusSnaps
   const [event] = read.value;
   const parsed = snapshotSchema.safeParse(event?.data);
   if (!parsed.success || parsed.data.projectionVersion !== PROJECTION_VERSION) return null;
-  return { position: parsed.data.position, states: parsed.data.states as unknown as ServiceState[] };
+  return {
+    position: parsed.data.position,
+    states: parsed.data.states as unknown as ServiceState[],
+    teams: parsed.data.teams,
+  };
 }
 
 /** Writes a snapshot and moves the checkpoint to it. */
@@ -57,7 +82,12 @@ export async function saveStatusSnapshot(
       {
         id,
         type: 'StatusProjectionSnapshot',
-        data: { projectionVersion: PROJECTION_VERSION, position: snapshot.position, states: snapshot.states },
+        data: {
+          projectionVersion: PROJECTION_VERSION,
+          position: snapshot.position,
+          states: snapshot.states,
+          teams: snapshot.teams,
+        },
       },
     ],
     { kind: 'any' },

@@ -3,25 +3,28 @@ import { createCalcomClient, createRateLimiter } from '@calsync/calcom';
 import { type CalcomSimulator, startCalcomSimulator } from '@calsync/calcom-simulator';
 import {
   type Actor,
+  parseServiceEvent,
   type ReconciliationMode,
   type ServiceEvent,
   type ServiceState,
   type ServiceView,
-  statusView,
 } from '@calsync/domain';
-import { createInMemoryEventStore, type EventStore, type Subscription } from '@calsync/eventstore';
-import { CalcomDirectory } from '../apps/server/src/calcom/calcom-directory.js';
-import { type CompanyConfig, sha256Hex } from '../apps/server/src/config/load-config.js';
-import { buildHttpApp } from '../apps/server/src/http/app.js';
-import { createLogger } from '../apps/server/src/logger.js';
-import { Reconciler, type ReconcilerDeps } from '../apps/server/src/reconciliation/reconciler.js';
-import type { RunView } from '../apps/server/src/reconciliation/run-journal.js';
-import { fromRecorded } from '../apps/server/src/services/event-codec.js';
-import { ServiceApplication } from '../apps/server/src/services/service-application.js';
-import { ServiceCommandBus } from '../apps/server/src/services/service-command-bus.js';
-import { ServiceReadModel } from '../apps/server/src/services/service-read-model.js';
-import { SyncProcessManager } from '../apps/server/src/sync/sync-process-manager.js';
-import { WebhookInbox } from '../apps/server/src/webhooks/webhook-inbox.js';
+import { createInMemoryEventStore, type EventStore } from '@calsync/eventstore';
+import {
+  CalcomDirectory,
+  Calsync,
+  type CommandOutcome,
+  type CompanyConfig,
+  createLogger,
+  type Reconciler,
+  type ReconcilerDeps,
+  type RunView,
+  type ServiceCommandBus,
+  type ServiceReadModel,
+  type SyncProcessManager,
+  sha256Hex,
+} from '@calsync/server';
+import { calsyncConfig } from './calsync-config.js';
 
 /**
  * The reconciler as the server wires it, on the in-memory store, against a real Cal.com
@@ -41,68 +44,77 @@ export interface WorldOptions {
   timers?: ReconcilerDeps['timers'];
 }
 
+/**
+ * The composition root `Calsync`, in process, wired like the server (status projection, command bus,
+ * outbound sync, reconciler, HTTP shell with the reconciliation routes).
+ */
 export class ReconciliationWorld {
+  readonly calsync: Calsync;
   readonly readModel: ServiceReadModel;
   readonly commands: ServiceCommandBus;
   readonly directory: CalcomDirectory;
   readonly sync: SyncProcessManager;
   readonly reconciler: Reconciler;
   readonly companies: CompanyConfig[];
-  private readonly projection: Subscription;
-  private http: Awaited<ReturnType<typeof buildHttpApp>> | undefined;
 
   private constructor(
     readonly store: EventStore,
     readonly simulator: CalcomSimulator,
-    private readonly options: WorldOptions,
+    options: WorldOptions,
   ) {
-    this.readModel = new ServiceReadModel(store);
-    this.commands = new ServiceCommandBus(store, this.readModel, randomUUID);
-    this.projection = store.subscribe({
-      streamPrefixes: ['service-'],
-      handler: (event) => this.readModel.handle(event),
-    });
     // A key per world: clients of one key share a rate limiter, and tests must not wait on each other.
     const key = (team: number) => `cal_test_${team}_${randomUUID()}`;
     const keys = { [ACME.teamId]: key(ACME.teamId), [GLOBEX.teamId]: key(GLOBEX.teamId) };
     for (const [team, apiKey] of Object.entries(keys)) simulator.control.addKey(apiKey, [Number(team)]);
-    const companies: CompanyConfig[] = [ACME, GLOBEX].map((company) => ({
-      id: company.id,
-      apiTokenSha256: [sha256Hex(company.token)],
-      calcom: {
-        apiUrl: simulator.url,
-        teamId: company.teamId,
-        apiKey: keys[company.teamId] ?? '',
-        webhookSecret: 's',
+    const config = calsyncConfig({
+      companies: [
+        ...[ACME, GLOBEX].map((company) => ({
+          id: company.id,
+          apiTokenSha256: [sha256Hex(company.token)],
+          calcom: {
+            apiUrl: simulator.url,
+            teamId: company.teamId,
+            apiKey: keys[company.teamId] ?? '',
+            webhookSecret: 's',
+          },
+        })),
+        { id: INITECH.id, apiTokenSha256: [sha256Hex(INITECH.token)] },
+      ],
+      sync: {
+        maxAttempts: 3,
+        baseDelayMs: 1000,
+        maxDelayMs: 10_000,
+        rateLimitPerMinute: 100_000,
+        maxRateLimitResetMs: 900_000,
       },
-    }));
-    companies.push({ id: INITECH.id, apiTokenSha256: [sha256Hex(INITECH.token)], calcom: null });
-    this.companies = companies;
-    const sync = {
-      maxAttempts: 3,
-      baseDelayMs: 1000,
-      maxDelayMs: 10_000,
-      rateLimitPerMinute: 100_000,
-      maxRateLimitResetMs: 900_000,
-    };
-    this.directory = new CalcomDirectory(companies, sync, (settings) =>
+      reconciliation: {
+        intervalMinutes: 0,
+        missesBeforeOrphan: 3,
+        maxMissingShare: 0.5,
+        ...options.settings,
+      },
+    });
+    this.companies = config.companies;
+    this.directory = new CalcomDirectory(config.companies, config.sync, (settings) =>
       createCalcomClient({
         apiUrl: settings.apiUrl,
         apiKey: settings.apiKey,
         limiter: createRateLimiter({ limit: 100_000, windowMs: 60_000 }),
       }),
     );
-    this.sync = new SyncProcessManager({
+    this.calsync = new Calsync({
+      config,
       store,
-      readModel: this.readModel,
-      commands: this.commands,
-      clientForTeam: (teamId) => this.directory.forTeam(teamId)?.client ?? null,
-      clock: () => new Date(),
-      random: () => 0.5,
-      policy: { ...sync, minPushIntervalMs: 0 },
       logger,
+      random: () => 0.5,
+      directory: this.directory,
+      syncPolicy: { minPushIntervalMs: 0 },
+      ...(options.timers ? { reconciliationTimers: options.timers } : {}),
     });
-    this.reconciler = this.newReconciler();
+    this.readModel = this.calsync.readModel;
+    this.commands = this.calsync.commands;
+    this.sync = this.calsync.sync;
+    this.reconciler = this.calsync.reconciler;
   }
 
   static async start(options: WorldOptions = {}): Promise<ReconciliationWorld> {
@@ -114,60 +126,22 @@ export class ReconciliationWorld {
       rateLimit: { limit: 100_000, windowMs: 60_000, blockMs: 60_000 },
     });
     const world = new ReconciliationWorld(createInMemoryEventStore(), simulator, options);
-    await world.projection.caughtUp();
-    await world.sync.start();
+    await world.calsync.start();
     return world;
   }
 
   /** Another reconciler on the same store, as after a restart of the server. */
   newReconciler(): Reconciler {
-    return new Reconciler({
-      store: this.store,
-      readModel: this.readModel,
-      commands: this.commands,
-      directory: this.directory,
-      settings: { intervalMinutes: 0, missesBeforeOrphan: 3, maxMissingShare: 0.5, ...this.options.settings },
-      clock: () => new Date(),
-      newId: randomUUID,
-      logger,
-      ...(this.options.timers ? { timers: this.options.timers } : {}),
-    });
+    return this.calsync.newReconciler();
   }
 
-  /**
-   * The HTTP shell with the reconciliation routes, listening on a free port of 127.0.0.1, as
-   * the composition root wires it; returns its base URL.
-   */
-  async listen(): Promise<string> {
-    const clock = () => new Date();
-    const services = new ServiceApplication(
-      this.store,
-      this.readModel,
-      this.commands,
-      this.directory,
-      clock,
-      randomUUID,
-    );
-    this.http = await buildHttpApp({
-      logger,
-      companies: this.companies,
-      services,
-      webhooks: new WebhookInbox(this.directory, this.readModel, this.commands, clock),
-      readiness: async () => ({
-        ready: true,
-        store: { engine: this.store.engine, reachable: true },
-        subscriptions: [],
-      }),
-      reconciler: this.reconciler,
-    });
-    return this.http.listen({ host: '127.0.0.1', port: 0 });
+  /** Calsync's HTTP shell (with the reconciliation routes) listening on a free port of 127.0.0.1; its base URL. */
+  listen(): Promise<string> {
+    return this.calsync.http.listen({ host: '127.0.0.1', port: 0 });
   }
 
   async close(): Promise<void> {
-    await this.http?.close();
-    await this.reconciler.stop();
-    await this.sync.stop();
-    await this.projection.stop();
+    await this.calsync.stop();
     await this.simulator.close();
   }
 
@@ -212,7 +186,7 @@ export class ReconciliationWorld {
     return states;
   }
 
-  async execute(command: Parameters<ServiceCommandBus['execute']>[0]) {
+  async execute(command: Parameters<ServiceCommandBus['execute']>[0]): Promise<CommandOutcome> {
     const result = await this.commands.execute(command);
     if (result.isErr()) throw new Error(`${command.type} failed: ${result.error.message}`);
     return result.value;
@@ -225,7 +199,7 @@ export class ReconciliationWorld {
   }
 
   view(serviceId: string): ServiceView {
-    return statusView(this.service(serviceId), { paused: null });
+    return this.calsync.services.view(this.service(serviceId));
   }
 
   /** Every service event in the store, in commit order. */
@@ -233,7 +207,7 @@ export class ReconciliationWorld {
     const recorded = (
       await this.store.readAll({ streamPrefixes: ['service-'], maxCount: 1_000_000 })
     )._unsafeUnwrap();
-    return recorded.map(fromRecorded);
+    return recorded.map((event) => parseServiceEvent(event.type, event.data)._unsafeUnwrap());
   }
 
   /** Starts a run and waits for it to end. */
