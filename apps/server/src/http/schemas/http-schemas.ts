@@ -118,7 +118,7 @@ export const unlinkBodySchema = z
       .optional()
       .meta({ description: 'Why the service stops mirroring; it goes into the audit trail' }),
   })
-  .nullish();
+  .meta({ description: 'May be left out; the audit trail then says "no reason given"' });
 /** The reason an unlink records when the admin gives none. */
 export const NO_UNLINK_REASON = 'no reason given';
 export const resolveBodySchema = z.strictObject({
