@@ -1,5 +1,7 @@
 import {
+  auditSources,
   fieldPatchSchema,
+  observationSources,
   registrationFieldsSchema,
   resolutionDecisions,
   serviceFieldsSchema,
@@ -71,7 +73,7 @@ export const serviceViewSchema = z
     divergence: z
       .object({
         detectedAt: z.string(),
-        source: z.enum(['webhook', 'reconciliation']),
+        source: z.enum(observationSources),
         fields: z.array(z.object({ field: z.string(), platform: z.unknown(), calcom: z.unknown() })),
       })
       .nullable(),
@@ -92,7 +94,7 @@ export const auditEntrySchema = z
     serviceId: z.string(),
     event: z.string(),
     actor: z.string(),
-    source: z.enum(['platform', 'calcom_webhook', 'calcom_reconciliation', 'sync']),
+    source: z.enum(auditSources),
     changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
     summary: z.string(),
   })
