@@ -31,14 +31,14 @@ export interface SqlSchema {
 }
 
 /**
- * One B-tree per indexed data field, on the field's text and the sequence, so that "events of
- * company acme after position p, in order" reads only the page it returns.
+ * One B-tree per indexed data field, on the field's JSON value and the sequence, so that
+ * "events of company acme after position p, in order" reads only the page it returns.
  */
 const dataFieldIndexes = (schema: string, fields: readonly string[]): string =>
   fields
     .map(
       (field) =>
-        `CREATE INDEX IF NOT EXISTS "events_by_data_${field}" ON ${schema}.events ((data->>'${field}'), sequence);`,
+        `CREATE INDEX IF NOT EXISTS "events_by_data_${field}" ON ${schema}.events ((data->'${field}'), sequence);`,
     )
     .join('\n');
 

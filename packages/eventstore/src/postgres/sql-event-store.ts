@@ -78,8 +78,9 @@ export const readAllStatement = (
       params.push(dataField);
       field = `$${params.length}::text`;
     }
-    params.push(equals);
-    conditions.push(`data->>${field} = $${params.length}::text`, `jsonb_typeof(data->${field}) = 'string'`);
+    // JSON equality with a JSON string: a number or an object holding the same text never matches.
+    params.push(JSON.stringify(equals));
+    conditions.push(`data->${field} = $${params.length}::jsonb`);
   }
   return {
     text: `SELECT ${eventColumns} FROM ${schema.name}.events e
