@@ -1,18 +1,12 @@
 import type { ServiceState, ServiceView } from '@calsync/domain';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Result } from 'neverthrow';
 import { z } from 'zod';
-import { type ErrorCode, toHttpError } from '../http/http-error.js';
+import { unwrap } from '../http/http-error.js';
 import { callerOf } from '../http/plugins/authentication.js';
 import { errorResponses, serviceViewSchema } from '../http/schemas/http-schemas.js';
 import type { Reconciler } from './reconciler.js';
 import { importCandidateSchema, runStartedSchema, runViewSchema, startRunBodySchema } from './run-schemas.js';
-
-function unwrap<T>(result: Result<T, { code: ErrorCode; message: string; details?: unknown }>): T {
-  if (result.isOk()) return result.value;
-  throw toHttpError(result.error);
-}
 
 const runParamsSchema = z.object({ runId: z.string().min(1).max(200) });
 const candidateParamsSchema = z.object({ eventTypeId: z.coerce.number().int().positive() });

@@ -1,10 +1,9 @@
 import type { ServiceView } from '@calsync/domain';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Result } from 'neverthrow';
 import { z } from 'zod';
-import type { ApplicationError, ServiceApplication } from '../../services/service-application.js';
-import { toHttpError } from '../http-error.js';
+import type { ServiceApplication } from '../../services/service-application.js';
+import { toHttpError, unwrap } from '../http-error.js';
 import { callerOf } from '../plugins/authentication.js';
 import {
   auditEntrySchema,
@@ -18,11 +17,6 @@ import {
   serviceParamsSchema,
   serviceViewSchema,
 } from '../schemas/http-schemas.js';
-
-function unwrap<T>(result: Result<T, ApplicationError>): T {
-  if (result.isErr()) throw toHttpError(result.error);
-  return result.value;
-}
 
 /** Every later log line of the request names the service, "request completed" included (reply.log). */
 function withServiceId(request: FastifyRequest, reply: FastifyReply, serviceId: string): void {
