@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readResponse } from '../support/api-client.js';
+import { errorKeys, readResponse } from '../support/api-client.js';
 import { CalsyncHarness } from '../support/calsync-harness.js';
 import { type RawAnswer, sendRaw } from '../support/raw-http.js';
 import { serviceBody } from '../support/service-bodies.js';
@@ -185,7 +185,7 @@ function contractProblems(status: number, contentType: string | undefined, text:
     error.code.length === 0 ||
     typeof error.message !== 'string' ||
     error.message.length === 0 ||
-    Object.keys(error).some((key) => !['code', 'message', 'details'].includes(key))
+    Object.keys(error).some((key) => !errorKeys(status).includes(key))
   ) {
     problems.push('the body is not the error envelope {error:{code,message,details?}}');
   }

@@ -19,6 +19,10 @@ export const errorSchema = z
       code: z.string().meta({ description: 'A stable code, e.g. REVISION_CONFLICT' }),
       message: z.string().meta({ description: 'What happened and what to do next' }),
       details: z.unknown().optional(),
+      requestId: z
+        .string()
+        .optional()
+        .meta({ description: 'On a 5xx only: the request id to report; the cause is in the log under it' }),
     }),
   })
   .meta({ id: 'Error' });
