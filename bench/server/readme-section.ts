@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const readmePath = fileURLToPath(new URL('../README.md', import.meta.url));
-export const ISSUE_11_HEADING = '## Issue 11: reads per event and the company feed';
+export const FEED_SECTION_HEADING = '## Store reads per event and the company audit feed';
 
 /** Where the run happened, for the first line of a section. */
 export function machine(): string {
@@ -13,7 +13,7 @@ export function machine(): string {
 
 /**
  * Writes `body` between `<!-- name:start -->` and `<!-- name:end -->` of bench/README.md,
- * replacing an earlier run of the same name; a new block goes at the end of the issue 11
+ * replacing an earlier run of the same name; a new block goes at the end of the
  * section. A block of another name (the "before" of an "after") is left as it is.
  */
 export function writeReadmeBlock(name: string, body: string): string {
@@ -26,9 +26,9 @@ export function writeReadmeBlock(name: string, body: string): string {
   if (begin >= 0 && finish > begin) {
     readme = readme.slice(0, begin) + block + readme.slice(finish + end.length);
   } else {
-    if (!readme.includes(ISSUE_11_HEADING)) readme = `${readme.trimEnd()}\n\n${ISSUE_11_HEADING}\n`;
-    const headingAt = readme.indexOf(ISSUE_11_HEADING);
-    const nextHeading = readme.indexOf('\n## ', headingAt + ISSUE_11_HEADING.length);
+    if (!readme.includes(FEED_SECTION_HEADING)) readme = `${readme.trimEnd()}\n\n${FEED_SECTION_HEADING}\n`;
+    const headingAt = readme.indexOf(FEED_SECTION_HEADING);
+    const nextHeading = readme.indexOf('\n## ', headingAt + FEED_SECTION_HEADING.length);
     const insertAt = nextHeading < 0 ? readme.length : nextHeading;
     readme = `${readme.slice(0, insertAt).trimEnd()}\n\n${block}\n${readme.slice(insertAt)}`;
   }

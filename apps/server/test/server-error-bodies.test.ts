@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpError, serverErrorMessage } from '../src/http/http-error.js';
-import { registerErrorHandler } from '../src/http/plugins/error-handler.js';
+import { createErrorHandler } from '../src/http/plugins/error-handler.js';
 
 const upstreamText =
   'GET https://api.cal.com/v2/teams/42 answered 502: <html>bad gateway</html> key=cal_live_123';
@@ -9,7 +9,7 @@ const upstreamText =
 /** A bare app with the one error handler and routes that fail in each way a 5xx can arise. */
 async function appWithFailingRoutes() {
   const app = Fastify({ logger: false, genReqId: () => 'req-7' });
-  registerErrorHandler(app, 1024);
+  app.setErrorHandler(createErrorHandler(1024));
   app.get('/calcom', async () => {
     throw new HttpError('CALCOM_UNAVAILABLE', upstreamText, { teamId: 42 });
   });

@@ -106,7 +106,7 @@ export const storableString = (): z.ZodString =>
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-/** Free-form JSON within limits; the issue names the path of the first problem. */
+/** Free-form JSON within limits; the problem names the path of the first offending value. */
 export const boundedJson = (limits: JsonLimits = freeFormJsonLimits) =>
   z.custom<JsonValue>().superRefine((value, context) => {
     const problem = findJsonProblem(value, limits);

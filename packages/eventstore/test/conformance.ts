@@ -11,7 +11,7 @@ export interface ConformanceOptions {
   skipReason?: string | undefined;
   /** False when fresh storage still holds others' events (e.g. a shared ESDB server). */
   freshStoreIsEmpty?: boolean;
-  /** Scale of the concurrent-writers test; the issue asks for 8 writers × 2,000 events. */
+  /** Scale of the concurrent-writers test; 8 writers × 2,000 events by default. */
   concurrency?: { writers: number; eventsPerWriter: number };
 }
 
@@ -50,6 +50,3 @@ export const describeEventStoreConformance = (
     describeConcurrencyConformance(context);
   });
 };
-
-/** The same suite under the name the issue gives it. */
-export const eventStoreConformance = describeEventStoreConformance;

@@ -66,10 +66,6 @@ export class CalcomDirectory {
     return this.byCompany.get(companyId);
   }
 
-  forTeam(teamId: number): CompanyCalcomAccess | undefined {
-    return this.byTeam.get(teamId);
-  }
-
   clientForTeam(teamId: number): CalcomClient | null {
     return this.byTeam.get(teamId)?.client ?? null;
   }

@@ -45,10 +45,6 @@ export const statusOfCode = {
 
 export type ErrorCode = keyof typeof statusOfCode;
 
-export function isErrorCode(code: string): code is ErrorCode {
-  return Object.hasOwn(statusOfCode, code);
-}
-
 /** The codes answered with a 5xx status, derived from the table above. */
 export type ServerErrorCode = {
   [C in ErrorCode]: (typeof statusOfCode)[C] extends 500 | 501 | 502 | 503 | 504 ? C : never;

@@ -16,7 +16,7 @@ export const decodeEsdbPosition = (token: string): Position => {
   return position;
 };
 
-export const compareEsdbPositions = (a: Position, b: Position): number =>
+const compareEsdbPositions = (a: Position, b: Position): number =>
   a.commit !== b.commit
     ? a.commit < b.commit
       ? -1

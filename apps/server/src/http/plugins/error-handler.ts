@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import {
@@ -134,10 +134,6 @@ export function createErrorHandler(bodyLimit: number) {
     else request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send(serverErrorEnvelope('INTERNAL', request.id));
   };
-}
-
-export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): void {
-  app.setErrorHandler(createErrorHandler(bodyLimit));
 }
 
 /** The status line's reason of the codes a broken connection can get. */
