@@ -54,6 +54,7 @@ const goodTree: Record<string, string> = {
   'apps/server/src/http/app.ts': `import { reconcile } from '../reconciliation/reconciler.js';\nconst simulator = await import('@calsync/calcom-simulator');\n`,
   'apps/server/src/calsync.ts': `import { buildHttpApp } from './http/app.js';\nimport { ReadinessProbe } from './health/readiness-probe.js';\n`,
   'apps/server/src/http/routes/health-routes.ts': `import type { Readiness } from '../../health/readiness-probe.js';\n`,
+  'apps/server/src/cli/reconcile-command.ts': `import { runViewSchema } from '../http/schemas/run-schemas.js';\n`,
   'apps/server/src/reconciliation/reconciler.ts': `import type { Fields } from '@calsync/domain';\nimport { lookUp } from '../calcom/directory.js';\n`,
   'apps/server/test/http-edge.test.ts': `import { buildHttpApp } from '../src/http/app.js';\nimport { sendRaw } from '../../../test/support/raw-http.js';\n`,
   'test/support/harness.ts': `import { startServer } from '@calsync/server';\nimport { sendRaw } from './raw-http.js';\n`,
@@ -131,6 +132,12 @@ describe('the dependency rule (the layers point one way)', () => {
       'a probe takes a type from the HTTP routes',
       'apps/server/src/health/readiness-probe.ts',
       `import type { Readiness } from '../http/routes/health-routes.js';`,
+      'http-is-the-shell',
+    ],
+    [
+      'the CLI reaches past the contract schemas into the routes',
+      'apps/server/src/cli/reconcile-command.ts',
+      `import { reconciliationRoutes } from '../http/routes/reconciliation-routes.js';`,
       'http-is-the-shell',
     ],
     [

@@ -132,6 +132,19 @@ async function drive(server: BenchServer, simulator: CalcomSimulator): Promise<v
   }
 }
 
+/** The run counts only if the sync finished its work: every service holds its values in Cal.com. */
+async function expectAllSynced(server: BenchServer): Promise<void> {
+  const { items } = (await server.request('GET', '/v1/services', company.token)).json() as {
+    items: Array<{ serviceId: string; sync: { status: string } }>;
+  };
+  const unsynced = items.filter((item) => item.sync.status !== 'synced');
+  if (items.length !== env.BENCH_READS_SERVICES || unsynced.length > 0) {
+    throw new Error(
+      `After the run ${items.length} services are listed and ${unsynced.length} are not synced (e.g. ${JSON.stringify(unsynced[0])}); the counts would not be comparable. Check the server's sync.`,
+    );
+  }
+}
+
 async function measure(engine: EngineUnderTest): Promise<EngineResult> {
   const simulator = await startCalcomSimulator({
     keys: [{ apiKey: API_KEY, teamIds: [TEAM_ID] }],
@@ -152,6 +165,7 @@ async function measure(engine: EngineUnderTest): Promise<EngineResult> {
     const startEmpty = counted.tally();
     await drive(server, simulator);
     await counted.settled(QUIET_MS, SETTLE_TIMEOUT_MS);
+    await expectAllSynced(server);
     const steady = diff(counted.tally(), startEmpty);
 
     await server.stop();
@@ -268,7 +282,7 @@ Run on ${machine()}. \`pnpm bench:reads\` (bench/reads/run.ts): the server's com
 (\`Calsync\`) on a store wrapped in a counting decorator, one company linked to an in-process
 Cal.com simulator; over HTTP ${count(env.BENCH_READS_SERVICES)} services registered and linked, then
 ${env.BENCH_READS_EDITS} edits of each (alternately a synced field, so a push follows, and a
-platform-only one); then wait until idle (every subscription caught up, nothing appended for
+platform-only one); then wait until idle and check that every service is \`synced\` (every subscription caught up, nothing appended for
 ${count(QUIET_MS)} ms). Appended counts every event newly stored on a \`service-\` stream (edits,
 links, sync requests and outcomes); read counts every service event the store returned
 (readStream, readAll) or delivered to a subscription handler, by the module that asked.

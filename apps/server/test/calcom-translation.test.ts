@@ -4,7 +4,7 @@ import { type CalcomSimulator, startCalcomSimulator } from '@calsync/calcom-simu
 import { type CalcomValues, type SyncedFields, syncedFieldsSchema, toCalcomValues } from '@calsync/domain';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callCalcom, toCalcomSnapshot, toEventTypeWrite } from './calcom-translation.js';
+import { callCalcom, toCalcomSnapshot, toEventTypeWrite } from '../src/calcom/calcom-translation.js';
 
 const TEAM_ID = 42;
 const EVENT_TYPE_ID = 9001;
