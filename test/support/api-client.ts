@@ -9,7 +9,7 @@ export interface ApiResponse<T = unknown> {
 }
 
 export interface ErrorEnvelope {
-  error: { code: string; message: string; details?: unknown };
+  error: { code: string; message: string; details?: unknown; requestId?: string };
 }
 
 export interface RequestOptions {
@@ -132,8 +132,12 @@ export function expectStatus<T>(response: ApiResponse<T>, status: number): T {
 
 /**
  * The error of a response that must be docs/http-contract.md's envelope `{error:{code,message,details?}}` with this
- * status and code, and nothing else beside it.
+ * status and code, and nothing else beside it (a 5xx adds `requestId`).
  */
+/** The keys an error body may have: a 5xx carries the request id instead of details. */
+export const errorKeys = (status: number): string[] =>
+  status >= 500 ? ['code', 'message', 'requestId'] : ['code', 'message', 'details'];
+
 export function expectError(response: ApiResponse, status: number, code: string): ErrorEnvelope['error'] {
   const body = expectStatus(response, status) as ErrorEnvelope;
   if (
@@ -142,7 +146,7 @@ export function expectError(response: ApiResponse, status: number, code: string)
     Object.keys(body).join() !== 'error' ||
     typeof body.error?.message !== 'string' ||
     body.error.message.length === 0 ||
-    Object.keys(body.error).some((key) => !['code', 'message', 'details'].includes(key))
+    Object.keys(body.error).some((key) => !errorKeys(status).includes(key))
   ) {
     throw new Error(`not the error envelope of docs/http-contract.md: ${response.text.slice(0, 500)}`);
   }

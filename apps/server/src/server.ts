@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { CalcomSimulator } from '@calsync/calcom-simulator';
 import { type EventStore, openEventStore } from '@calsync/eventstore';
 import type { DestinationStream, Logger } from 'pino';
+import { auditIndexedDataFields } from './audit/audit-feed.js';
 import { Calsync, type CalsyncOptions } from './calsync.js';
 import { type AppConfig, DEMO, loadConfig } from './config/load-config.js';
 import { createLogger } from './logger.js';
@@ -85,6 +86,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   try {
     store = await openEventStore({
       ...config.store,
+      indexedDataFields: [...auditIndexedDataFields],
       onEmbeddedEngineBroken: (cause) => {
         logger.fatal(
           { err: cause },

@@ -3,11 +3,11 @@ import { createInMemoryEventStore, type EventStore, engineFailed } from '@calsyn
 import { errAsync } from 'neverthrow';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Calsync } from '../src/calsync.js';
+import { serverErrorMessage } from '../src/http/http-error.js';
 import { StatusProjection } from '../src/projection/status-projection.js';
 import {
   INTERNAL_MESSAGE,
   ServiceCommandBus,
-  STORE_UNAVAILABLE_MESSAGE,
   type StoreErrorLogger,
 } from '../src/services/service-command-bus.js';
 import { startCalsyncUnderTest, switchableStore, tokens } from './calsync-under-test.js';
@@ -73,7 +73,11 @@ describe('what a client is told when the event store fails', () => {
     for (const answer of answers) {
       expect(answer.statusCode).toBe(503);
       expect(answer.json()).toEqual({
-        error: { code: 'STORE_UNAVAILABLE', message: STORE_UNAVAILABLE_MESSAGE },
+        error: {
+          code: 'STORE_UNAVAILABLE',
+          message: serverErrorMessage.STORE_UNAVAILABLE,
+          requestId: answer.headers['x-request-id'],
+        },
       });
       for (const word of driverWords) expect(answer.body).not.toContain(word);
     }
@@ -89,7 +93,13 @@ describe('what a client is told when the event store fails', () => {
       payload: serviceBody,
     });
     expect(answer.statusCode).toBe(500);
-    expect(answer.json()).toEqual({ error: { code: 'INTERNAL', message: INTERNAL_MESSAGE } });
+    expect(answer.json()).toEqual({
+      error: {
+        code: 'INTERNAL',
+        message: serverErrorMessage.INTERNAL,
+        requestId: answer.headers['x-request-id'],
+      },
+    });
     for (const word of driverWords) expect(answer.body).not.toContain(word);
   });
 });

@@ -14,7 +14,9 @@ export interface AuditEntry {
   summary: string;
 }
 
-export type AuditSource = 'platform' | 'calcom_webhook' | 'calcom_reconciliation' | 'sync';
+/** Who caused an audited change, in the words of the audit trail (one list for the type and the HTTP schema). */
+export const auditSources = ['platform', 'calcom_webhook', 'calcom_reconciliation', 'sync'] as const;
+export type AuditSource = (typeof auditSources)[number];
 
 function sourceOf(actor: Actor): AuditSource {
   if (actor.startsWith('admin:')) return 'platform';

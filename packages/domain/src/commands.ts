@@ -4,6 +4,7 @@ import type {
   CalcomEventTypeMissing,
   ObservationSource,
   ResolutionDecision,
+  ServiceOrigin,
   SyncFailureKind,
 } from './events.js';
 
@@ -28,7 +29,7 @@ export interface RegisterService extends CommandMeta {
   calcom?: CalcomLinkRequest;
   /** Id of the sync requested when the service is linked on registration. */
   syncId: string;
-  origin?: 'platform' | 'calcom_import';
+  origin?: ServiceOrigin;
 }
 
 export interface EditService extends CommandMeta {

@@ -40,6 +40,12 @@ export const syncFailureKinds = [
 export type SyncFailureKind = (typeof syncFailureKinds)[number];
 export const observationSources = ['webhook', 'reconciliation'] as const;
 export type ObservationSource = (typeof observationSources)[number];
+export const serviceOrigins = ['platform', 'calcom_import'] as const;
+export type ServiceOrigin = (typeof serviceOrigins)[number];
+export const syncOperations = ['update', 'create'] as const;
+export type SyncOperation = (typeof syncOperations)[number];
+export const missingEvidence = ['push_not_found', 'webhook_deleted', 'reconciliation'] as const;
+export type MissingEvidence = (typeof missingEvidence)[number];
 export const resolutionDecisions = ['keep_platform', 'accept_calcom'] as const;
 export type ResolutionDecision = (typeof resolutionDecisions)[number];
 
@@ -49,7 +55,7 @@ export const serviceEventSchemas = {
   ServiceRegistered: z.object({
     ...base,
     fields: serviceFieldsSchema,
-    origin: z.enum(['platform', 'calcom_import']),
+    origin: z.enum(serviceOrigins),
   }),
   ServiceEdited: z.object({
     ...base,
@@ -62,7 +68,7 @@ export const serviceEventSchemas = {
     ...base,
     syncId: z.string().min(1),
     trigger: z.enum(syncTriggers),
-    operation: z.enum(['update', 'create']),
+    operation: z.enum(syncOperations),
     teamId: z.number().int(),
     eventTypeId: z.number().int().nullable(),
     values: calcomValuesSchema,
@@ -110,7 +116,7 @@ export const serviceEventSchemas = {
   CalcomEventTypeMissing: z.object({
     ...base,
     ...calcomRef,
-    evidence: z.enum(['push_not_found', 'webhook_deleted', 'reconciliation']),
+    evidence: z.enum(missingEvidence),
     consecutiveMisses: z.number().int().min(0).nullable(),
   }),
   SyncStatusReset: z.object({ ...base, previousStatus: z.string(), previousError: z.string().nullable() }),

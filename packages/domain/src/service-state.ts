@@ -1,6 +1,7 @@
 import type { CalcomSnapshot, CalcomValues } from './calcom-mapping.js';
 import type {
   CalcomDiverged,
+  MissingEvidence,
   ObservationSource,
   ServiceEvent,
   SyncFailureKind,
@@ -30,7 +31,7 @@ export interface OpenDivergence {
 export interface MissingEventType {
   detectedAt: string;
   eventTypeId: number;
-  evidence: 'push_not_found' | 'webhook_deleted' | 'reconciliation';
+  evidence: MissingEvidence;
 }
 
 export interface SyncState {

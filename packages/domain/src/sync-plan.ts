@@ -1,11 +1,11 @@
 import type { CalcomValues } from './calcom-mapping.js';
-import type { SyncFailureKind } from './events.js';
+import type { SyncFailureKind, SyncOperation } from './events.js';
 import type { ServiceState } from './service-state.js';
 
 /** The one push a service needs now, as the outbound process manager executes it. */
 export interface PushPlan {
   syncId: string;
-  operation: 'update' | 'create';
+  operation: SyncOperation;
   teamId: number;
   eventTypeId: number | null;
   values: CalcomValues;

@@ -10,6 +10,11 @@ const openConfigSchema = z.object({
   dataDir: z.string().min(1),
   /** PostgreSQL schema of the server engine (lets several deployments or test runs share a database). */
   databaseSchema: z.string().min(1).optional(),
+  /**
+   * Top-level data fields the SQL engines index for `readAll({ where })`; the server passes
+   * the fields its queries filter on. Other engines filter without an index.
+   */
+  indexedDataFields: z.array(z.string()).optional(),
   /** Called once if the embedded engine breaks beyond repair; the server exits on it. */
   onEmbeddedEngineBroken: z
     .custom<(cause: unknown) => void>((value) => typeof value === 'function')
@@ -34,18 +39,28 @@ export type OpenEventStoreConfig = z.input<typeof openConfigSchema>;
  * the embedded PGlite engine in DATA_DIR, so a laptop needs no set-up at all.
  */
 export const openEventStore = async (config: OpenEventStoreConfig): Promise<EventStore> => {
-  const { eventstoreUrl, databaseUrl, dataDir, databaseSchema, timeouts, onEmbeddedEngineBroken } =
-    openConfigSchema.parse(config);
+  const {
+    eventstoreUrl,
+    databaseUrl,
+    dataDir,
+    databaseSchema,
+    timeouts,
+    onEmbeddedEngineBroken,
+    indexedDataFields,
+  } = openConfigSchema.parse(config);
+  const indexed = indexedDataFields === undefined ? {} : { indexedDataFields };
   if (eventstoreUrl !== undefined) return createEsdbEventStore({ connectionString: eventstoreUrl });
   if (databaseUrl !== undefined) {
     return createPostgresEventStore({
       connectionString: databaseUrl,
       ...(databaseSchema === undefined ? {} : { schema: databaseSchema }),
       ...(timeouts === undefined ? {} : { timeouts }),
+      ...indexed,
     });
   }
   return createPgliteEventStore({
     dataDir,
+    ...indexed,
     ...(onEmbeddedEngineBroken === undefined ? {} : { onBroken: onEmbeddedEngineBroken }),
   });
 };

@@ -133,11 +133,24 @@ export interface ReadStreamOptions {
   maxCount?: number;
 }
 
+/**
+ * Only events whose data has this top-level field holding exactly this string. PostgreSQL and
+ * PGlite answer it from an index when the store was opened with the field among its
+ * `indexedDataFields` (else by scanning); memory filters in memory; ESDB filters on the client
+ * while paging $all (docs/operations.md).
+ */
+export interface DataFieldFilter {
+  dataField: string;
+  equals: string;
+}
+
 export interface ReadAllOptions {
   /** Read events strictly after this position. Default: from the beginning. */
   after?: string;
   /** Only streams whose name starts with one of these prefixes. Default: all. */
   streamPrefixes?: string[];
+  /** Only events whose data field equals a value (with the prefixes: both must hold). */
+  where?: DataFieldFilter;
   /** Maximum number of events. Default: 1000. */
   maxCount?: number;
 }

@@ -10,6 +10,9 @@ export interface ConformanceContext {
   concurrency: { writers: number; eventsPerWriter: number };
 }
 
+/** The data field the SQL engines under test are opened with an index for (`indexedDataFields`). */
+export const INDEXED_DATA_FIELD = 'tenant';
+
 /** Tests share one store, so each works in streams of its own. */
 export const uniquePrefix = (label: string): string => `${label}_${randomUUID().slice(0, 8)}-`;
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compareSequence, expected } from '../src/index.js';
 import {
   type ConformanceContext,
+  INDEXED_DATA_FIELD,
   newEvent,
   newEvents,
   readEverything,
@@ -96,6 +97,63 @@ export const describeReadConformance = (context: ConformanceContext): void => {
       )._unsafeUnwrap();
       expect(filtered.map((event) => event.type)).toEqual(['Service', 'Company']);
     });
+
+    it.each([
+      ['a field the store indexes', INDEXED_DATA_FIELD],
+      ['a field without an index', 'owner'],
+    ])(
+      'reads only the events whose data holds a value at %s, in commit order, page by page',
+      async (_, field) => {
+        const prefix = uniquePrefix('where');
+        const start = (await store().headPosition())._unsafeUnwrap();
+        const tagged = (value: unknown, round: number) => newEvent('Tagged', { [field]: value, round });
+        for (let round = 0; round < 3; round += 1) {
+          await store().appendToStream(`${prefix}service-1`, [tagged('acme', round)], expected.any);
+          await store().appendToStream(`${prefix}service-2`, [tagged('globex', round)], expected.any);
+          await store().appendToStream(`${prefix}company-1`, [tagged('acme', round)], expected.any);
+        }
+        // Look-alikes that must not match: another type, nested, absent, a prefix of the value.
+        await store().appendToStream(
+          `${prefix}service-3`,
+          [
+            newEvent('Number', { [field]: 7 }),
+            newEvent('Nested', { inner: { [field]: 'acme' } }),
+            newEvent('Absent', { other: 'acme' }),
+            newEvent('Longer', { [field]: 'acme-2' }),
+            newEvent('Array', ['acme']),
+          ],
+          expected.any,
+        );
+        const where = { dataField: field, equals: 'acme' };
+        const services = [`${prefix}service-`];
+        const all = (
+          await store().readAll({ after: start, streamPrefixes: services, where })
+        )._unsafeUnwrap();
+        expect(all.map((event) => [event.streamName, (event.data as { round: number }).round])).toEqual([
+          [`${prefix}service-1`, 0],
+          [`${prefix}service-1`, 1],
+          [`${prefix}service-1`, 2],
+        ]);
+        const first = (
+          await store().readAll({ after: start, streamPrefixes: [prefix], where, maxCount: 2 })
+        )._unsafeUnwrap();
+        const rest = (
+          await store().readAll({ after: first.at(-1)?.position, streamPrefixes: [prefix], where })
+        )._unsafeUnwrap();
+        expect([...first, ...rest].map((event) => event.streamName)).toEqual([
+          `${prefix}service-1`,
+          `${prefix}company-1`,
+          `${prefix}service-1`,
+          `${prefix}company-1`,
+          `${prefix}service-1`,
+          `${prefix}company-1`,
+        ]);
+        const nobody = { dataField: field, equals: `${prefix}nobody` };
+        expect((await store().readAll({ after: start, where: nobody }))._unsafeUnwrap()).toEqual([]);
+        const badCursor = await store().readAll({ after: 'not-a-position', where });
+        expect(badCursor._unsafeUnwrapErr().code).toBe('EVENTSTORE.INVALID_POSITION');
+      },
+    );
 
     it('reads at most 1,000 events unless told otherwise, and pages on with the last position', async () => {
       const stream = `${uniquePrefix('page')}service`;

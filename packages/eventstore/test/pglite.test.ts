@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createPgliteEventStore, expected } from '../src/index.js';
 import { describeEventStoreConformance } from './conformance.js';
-import { newEvent } from './conformance-fixture.js';
+import { INDEXED_DATA_FIELD, newEvent } from './conformance-fixture.js';
 import { describeAppendIsolation } from './sql-append-isolation.js';
 
-describeEventStoreConformance('pglite (in-memory data folder)', () => createPgliteEventStore({}));
+describeEventStoreConformance('pglite (in-memory data folder)', () =>
+  createPgliteEventStore({ indexedDataFields: [INDEXED_DATA_FIELD] }),
+);
 
 describeAppendIsolation('pglite', () => createPgliteEventStore({}));
 

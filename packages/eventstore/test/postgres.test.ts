@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPostgresEventStore, expected, openEventStore, type RecordedEvent } from '../src/index.js';
 import { describeEventStoreConformance } from './conformance.js';
-import { deferred, newEvent } from './conformance-fixture.js';
+import { deferred, INDEXED_DATA_FIELD, newEvent } from './conformance-fixture.js';
 import { describeAppendIsolation } from './sql-append-isolation.js';
 
 const connectionString = process.env.TEST_DATABASE_URL;
@@ -13,7 +13,12 @@ const schemas: string[] = [];
 const openStore = () => {
   const schema = `calsync_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   schemas.push(schema);
-  return createPostgresEventStore({ connectionString: connectionString!, schema, poolSize: 4 });
+  return createPostgresEventStore({
+    connectionString: connectionString!,
+    schema,
+    poolSize: 4,
+    indexedDataFields: [INDEXED_DATA_FIELD],
+  });
 };
 
 afterAll(async () => {

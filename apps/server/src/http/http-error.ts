@@ -49,6 +49,28 @@ export function isErrorCode(code: string): code is ErrorCode {
   return Object.hasOwn(statusOfCode, code);
 }
 
+/** The codes answered with a 5xx status, derived from the table above. */
+export type ServerErrorCode = {
+  [C in ErrorCode]: (typeof statusOfCode)[C] extends 500 | 501 | 502 | 503 | 504 ? C : never;
+}[ErrorCode];
+
+/**
+ * The one message a 5xx body carries per code (docs/http-contract.md): fixed, so no cause,
+ * driver text or upstream answer reaches a client; the cause is logged under the request id
+ * the body names. Complete by construction: a new 5xx code does not compile without one.
+ */
+export const serverErrorMessage = {
+  INTERNAL: 'Something went wrong on our side. Retry; if it persists, report the request id of this answer.',
+  STORE_UNAVAILABLE:
+    'The event store did not answer, so the request could not be completed. Retry shortly (a change retried with the same If-Match is safe); GET /health/ready answers 200 once the store is back. If it persists, report the request id of this answer.',
+  CALCOM_UNAVAILABLE:
+    'Cal.com did not answer a request that needs it live, so nothing was changed. Retry shortly; if it persists, check the team’s Cal.com API key and report the request id of this answer.',
+} as const satisfies Record<ServerErrorCode, string>;
+
+export function isServerErrorCode(code: ErrorCode): code is ServerErrorCode {
+  return statusOfCode[code] >= 500;
+}
+
 /** An error with a stable code that the error handler turns into the contract's envelope. */
 export class HttpError extends Error {
   readonly statusCode: number;
@@ -66,13 +88,18 @@ export class HttpError extends Error {
   }
 }
 
-/** The contract's error body: `{"error":{"code","message","details"?}}`. */
+/** The contract's error body: `{"error":{"code","message","details"?,"requestId"?}}` (`requestId`: 5xx only). */
 export interface ErrorEnvelope {
-  error: { code: ErrorCode; message: string; details?: unknown };
+  error: { code: ErrorCode; message: string; details?: unknown; requestId?: string };
 }
 
 export function errorEnvelope(code: ErrorCode, message: string, details?: unknown): ErrorEnvelope {
   return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/** A 5xx body: the code's fixed message and the request id, never details or a cause. */
+export function serverErrorEnvelope(code: ServerErrorCode, requestId: string): ErrorEnvelope {
+  return { error: { code, message: serverErrorMessage[code], requestId } };
 }
 
 /** Maps an application error value ({code, message, details?}) to an HttpError. */

@@ -15,7 +15,9 @@ import { type EventStore, expected, type RecordedEvent } from '@calsync/eventsto
  * into run views and into the miss counters of the last complete apply run.
  */
 
-export type RunState = 'running' | 'completed' | 'aborted';
+/** The states of a run (one list for the type and the HTTP schema). */
+export const runStates = ['running', 'completed', 'aborted'] as const;
+export type RunState = (typeof runStates)[number];
 
 /** A run as GET /v1/reconciliations/:runId shows it. */
 export interface RunView {

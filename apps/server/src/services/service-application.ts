@@ -1,6 +1,5 @@
 import {
   type AuditEntry,
-  auditEntry,
   type CalcomLinkRequest,
   type ResolutionDecision,
   type ServiceCommand,
@@ -8,17 +7,15 @@ import {
   type ServiceView,
   type SyncStatus,
   serviceNotFound,
-  serviceStreamName,
   statusView,
   type TeamSyncContext,
 } from '@calsync/domain';
 import type { EventStore } from '@calsync/eventstore';
 import { err, ok, type Result } from 'neverthrow';
+import { AuditFeed, type AuditPage } from '../audit/audit-feed.js';
 import type { CalcomDirectory } from '../calcom/calcom-directory.js';
-import { fromRecorded } from './event-codec.js';
 import {
   type CommandError,
-  fromAppendError,
   type ServiceCommandBus,
   STORE_UNAVAILABLE_MESSAGE,
 } from './service-command-bus.js';
@@ -51,22 +48,23 @@ export type ApplicationError =
   | { code: 'CALCOM_NOT_CONFIGURED'; message: string }
   | { code: 'INVALID_CURSOR'; message: string };
 
-export interface AuditPage {
-  items: AuditEntry[];
-  next: string | null;
-}
+export type { AuditPage } from '../audit/audit-feed.js';
 
 /** The use cases behind the HTTP commands and queries of docs/http-contract.md. */
 export class ServiceApplication {
+  private readonly audit: AuditFeed;
+
   constructor(
-    private readonly store: EventStore,
+    store: EventStore,
     private readonly readModel: ServiceReads,
     private readonly commands: ServiceCommandBus,
     private readonly directory: CalcomDirectory,
     private readonly clock: () => Date,
     private readonly newId: () => string,
     private readonly team: TeamSyncHooks = noTeamHooks,
-  ) {}
+  ) {
+    this.audit = new AuditFeed(store, commands.logger);
+  }
 
   view(state: ServiceState): ServiceView {
     const teamId = state.link?.teamId ?? state.createIn;
@@ -190,39 +188,12 @@ export class ServiceApplication {
   async serviceAudit(caller: Caller, serviceId: string): Promise<Result<AuditEntry[], ApplicationError>> {
     const state = this.readModel.get(serviceId);
     if (!state || state.companyId !== caller.companyId) return err(serviceNotFound(serviceId));
-    const recorded = await this.store.readStream(serviceStreamName(serviceId));
-    if (recorded.isErr()) return err(fromAppendError(recorded.error, this.commands.logger));
-    return ok(recorded.value.map((event) => auditEntry(fromRecorded(event), event.position)));
+    return this.audit.serviceTrail(serviceId);
   }
 
-  /** The company's feed in commit order, `limit` entries after the cursor. */
-  async companyAudit(
-    caller: Caller,
-    limit: number,
-    after?: string,
-  ): Promise<Result<AuditPage, ApplicationError>> {
-    const items: AuditEntry[] = [];
-    let cursor = after;
-    for (;;) {
-      const read = await this.store.readAll({ after: cursor, streamPrefixes: ['service-'], maxCount: 500 });
-      if (read.isErr()) {
-        if (read.error.code !== 'EVENTSTORE.INVALID_POSITION')
-          return err(fromAppendError(read.error, this.commands.logger));
-        return err({
-          code: 'INVALID_CURSOR',
-          message: `The cursor "${after}" is not a position of this feed. Start again without "after".`,
-        });
-      }
-      const batch = read.value;
-      for (const recorded of batch) {
-        cursor = recorded.position;
-        const event = fromRecorded(recorded);
-        if (event.data.companyId !== caller.companyId) continue;
-        items.push(auditEntry(event, recorded.position));
-        if (items.length === limit) return ok({ items, next: recorded.position });
-      }
-      if (batch.length < 500) return ok({ items, next: null });
-    }
+  /** The company's feed in commit order, `limit` entries after the cursor (audit/audit-feed.ts). */
+  companyAudit(caller: Caller, limit: number, after?: string): Promise<Result<AuditPage, ApplicationError>> {
+    return this.audit.companyPage(caller.companyId, limit, after);
   }
 
   private teamOf(companyId: string): Result<number, ApplicationError> {

@@ -16,6 +16,7 @@ import {
 } from '@eventstore/db-client';
 import { err, errAsync, ok, okAsync, ResultAsync } from 'neverthrow';
 import { z } from 'zod';
+import { matchesDataFilter } from '../data-field-filter.js';
 import { engineFailed, invalidPosition, storeFailure, wrongExpectedRevision } from '../errors.js';
 import { distinctById, type ValidNewEvent, validateNewEvents } from '../new-event.js';
 import type {
@@ -223,7 +224,13 @@ class EsdbEventStore implements EventStore {
     const after = options.after;
     for await (const resolved of this.client.readAll({ direction: FORWARDS, fromPosition: from })) {
       const event = recordedEventOf(resolved);
-      if (!event || !isWantedEvent(event, options.streamPrefixes)) continue;
+      // No server-side filter on data: a filtered read pages through $all on the client.
+      if (
+        !event ||
+        !isWantedEvent(event, options.streamPrefixes) ||
+        !matchesDataFilter(event.data, options.where)
+      )
+        continue;
       // Reads from a position include it; `after` means strictly after.
       if (after !== undefined && compareEsdbPositionTokens(event.position, after) <= 0) continue;
       events.push(event);

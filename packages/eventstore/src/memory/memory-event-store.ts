@@ -1,5 +1,6 @@
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { startCatchUpSubscription } from '../catch-up-subscription.js';
+import { matchesDataFilter } from '../data-field-filter.js';
 import { invalidPosition } from '../errors.js';
 import { checkExpectedRevision, NO_STREAM_REVISION } from '../expected-revision.js';
 import { distinctById, validateNewEvents } from '../new-event.js';
@@ -122,7 +123,11 @@ class InMemoryEventStore implements EventStore {
     // Sequence n sits at index n - 1, so the first event after `after` is at index `after`.
     for (let index = Number(after); index < this.#all.length && result.length < maxCount; index += 1) {
       const event = this.#all[index]!;
-      if (matchesStreamPrefixes(event.streamName, options.streamPrefixes)) result.push(event);
+      if (
+        matchesStreamPrefixes(event.streamName, options.streamPrefixes) &&
+        matchesDataFilter(event.data, options.where)
+      )
+        result.push(event);
     }
     return okAsync(result);
   }

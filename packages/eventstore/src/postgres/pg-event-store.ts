@@ -2,6 +2,7 @@ import { err, ok, type Result } from 'neverthrow';
 import pg from 'pg';
 import { z } from 'zod';
 import type { EventStore } from '../port.js';
+import { indexedDataFieldSchema } from './schema-sql.js';
 import type { SqlClient } from './sql-client.js';
 import { openSqlEventStore } from './sql-event-store.js';
 
@@ -12,6 +13,8 @@ const postgresOptionsSchema = z.object({
   /** Superseded by `timeouts.poolSize` when both are given. */
   poolSize: z.number().int().positive().optional(),
   pollIntervalMs: z.number().int().positive().optional(),
+  /** Top-level data fields that `readAll({ where })` finds by index (schema-sql.ts). */
+  indexedDataFields: z.array(indexedDataFieldSchema).optional(),
   /** Bounds on every wait for PostgreSQL (docs/limits.md); defaults below. */
   timeouts: z
     .object({
@@ -123,7 +126,7 @@ const pgSqlClient = (pool: pg.Pool, config: pg.ClientConfig): SqlClient => ({
 
 /** The server engine: PostgreSQL at `connectionString`, tables in `schema` (created if missing). */
 export const createPostgresEventStore = async (options: PostgresEventStoreOptions): Promise<EventStore> => {
-  const { connectionString, schema, poolSize, pollIntervalMs, timeouts } =
+  const { connectionString, schema, poolSize, pollIntervalMs, timeouts, indexedDataFields } =
     postgresOptionsSchema.parse(options);
   const config = connectionConfig(connectionString, timeouts);
   const pool = new pg.Pool({ ...config, max: timeouts.poolSize ?? poolSize ?? 10 });
@@ -135,6 +138,7 @@ export const createPostgresEventStore = async (options: PostgresEventStoreOption
       client: pgSqlClient(pool, config),
       schema: schema ?? 'calsync',
       pollIntervalMs,
+      ...(indexedDataFields === undefined ? {} : { indexedDataFields }),
     });
     const ping = store.ping.bind(store);
     return Object.assign(store, { ping: () => boundedPing(ping, timeouts.pingTimeoutMs) });

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { EventStore } from '../port.js';
 import { guardEmbeddedEngine } from './broken-engine-guard.js';
 import { lockDataFolder } from './data-folder-lock.js';
+import { indexedDataFieldSchema } from './schema-sql.js';
 import type { SqlClient } from './sql-client.js';
 import { openSqlEventStore } from './sql-event-store.js';
 
@@ -13,6 +14,8 @@ const pgliteOptionsSchema = z.object({
   dataDir: z.string().min(1).optional(),
   schema: z.string().optional(),
   pollIntervalMs: z.number().int().positive().optional(),
+  /** Top-level data fields that `readAll({ where })` finds by index (schema-sql.ts). */
+  indexedDataFields: z.array(indexedDataFieldSchema).optional(),
   /**
    * Called once if the embedded engine stops answering after an internal error (it is then
    * marked broken: every call fails and ping is false). The server exits so that its
@@ -47,7 +50,7 @@ async function isDatabaseFolder(dataDir: string): Promise<boolean> {
 
 /** The zero-setup engine: real PostgreSQL compiled to WASM, stored in `dataDir`. */
 export const createPgliteEventStore = async (options: PgliteEventStoreOptions = {}): Promise<EventStore> => {
-  const { dataDir, schema, pollIntervalMs, onBroken } = pgliteOptionsSchema.parse(options);
+  const { dataDir, schema, pollIntervalMs, onBroken, indexedDataFields } = pgliteOptionsSchema.parse(options);
   // Zero set-up: DATA_DIR=./var/calsync works without creating the folders first.
   if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
   // PostgreSQL's initdb wants an empty folder: a new one is locked right after it is created.
@@ -62,6 +65,7 @@ export const createPgliteEventStore = async (options: PgliteEventStoreOptions = 
       client: guardEmbeddedEngine(pgliteSqlClient(db, release), onBroken ?? (() => {})),
       schema: schema ?? 'calsync',
       pollIntervalMs,
+      ...(indexedDataFields === undefined ? {} : { indexedDataFields }),
     });
   } catch (error) {
     await db?.close();

@@ -15,16 +15,36 @@ const lockKeyOf = (text: string): number => {
   return hash | 0;
 };
 
+/** A top-level data field to index: a plain identifier, since it is written into the DDL. */
+export const indexedDataFieldSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,39}$/, 'a data field to index is letters, digits and _ (at most 40)');
+
 export interface SqlSchema {
   name: string;
   /** NOTIFY channel carrying the last appended sequence. */
   channel: string;
   /** The DDL, idempotent and safe to run from several processes at once. */
   migration: string;
+  /** Data fields with an index on (field, sequence): a filtered read-all is a range scan. */
+  indexedDataFields: ReadonlySet<string>;
 }
 
-export const sqlSchema = (name: string): SqlSchema => {
+/**
+ * One B-tree per indexed data field, on the field's JSON value and the sequence, so that
+ * "events of company acme after position p, in order" reads only the page it returns.
+ */
+const dataFieldIndexes = (schema: string, fields: readonly string[]): string =>
+  fields
+    .map(
+      (field) =>
+        `CREATE INDEX IF NOT EXISTS "events_by_data_${field}" ON ${schema}.events ((data->'${field}'), sequence);`,
+    )
+    .join('\n');
+
+export const sqlSchema = (name: string, indexedDataFields: readonly string[] = []): SqlSchema => {
   const schema = schemaNameSchema.parse(name);
+  const fields = [...new Set(indexedDataFields.map((field) => indexedDataFieldSchema.parse(field)))];
   const channel = `calsync_events_${schema}`;
   const appendLock = lockKeyOf(`calsync.append.${schema}`);
   const migrationLock = lockKeyOf(`calsync.migrate.${schema}`);
@@ -43,6 +63,7 @@ CREATE TABLE IF NOT EXISTS ${schema}.events (
   CONSTRAINT events_stream_revision UNIQUE (stream_name, revision),
   CONSTRAINT events_stream_event_id UNIQUE (stream_name, event_id)
 );
+${dataFieldIndexes(schema, fields)}
 CREATE TABLE IF NOT EXISTS ${schema}.checkpoints (
   name       text        PRIMARY KEY,
   position   text        NOT NULL,
@@ -137,5 +158,5 @@ BEGIN
 END
 $append$;
 `;
-  return { name: schema, channel, migration };
+  return { name: schema, channel, migration, indexedDataFields: new Set(fields) };
 };

@@ -42,6 +42,8 @@ export interface SqlEventStoreOptions {
   schema: string;
   /** Fallback poll of idle subscriptions, for NOTIFYs lost with a dropped connection. */
   pollIntervalMs?: number;
+  /** Top-level data fields that `readAll({ where })` finds by index (see schema-sql.ts). */
+  indexedDataFields?: readonly string[];
 }
 
 const DEFAULT_READ_ALL_COUNT = 1000;
@@ -50,6 +52,42 @@ const DEFAULT_POLL_INTERVAL_MS = 1000;
 /** `LIKE` patterns matching names that start with each prefix, wildcards escaped. */
 const likePatterns = (prefixes: readonly string[]): string[] =>
   prefixes.map((prefix) => `${prefix.replace(/[\\%_]/g, (char) => `\\${char}`)}%`);
+
+/**
+ * The SELECT of a read-all after sequence `after`. An indexed data field is written as a
+ * literal (validated when the store opened) so that the planner matches its index on
+ * (field, sequence); any other field travels as a parameter.
+ */
+export const readAllStatement = (
+  schema: SqlSchema,
+  after: bigint,
+  options: ReadAllOptions,
+): { text: string; params: unknown[] } => {
+  const params: unknown[] = [after.toString(), options.maxCount ?? DEFAULT_READ_ALL_COUNT];
+  const conditions = ['sequence > $1::bigint'];
+  const prefixes = options.streamPrefixes ?? [];
+  if (prefixes.length > 0) {
+    params.push(likePatterns(prefixes));
+    conditions.push(`stream_name LIKE ANY ($${params.length}::text[])`);
+  }
+  if (options.where !== undefined) {
+    const { dataField, equals } = options.where;
+    let field: string;
+    if (schema.indexedDataFields.has(dataField)) field = `'${dataField}'`;
+    else {
+      params.push(dataField);
+      field = `$${params.length}::text`;
+    }
+    // JSON equality with a JSON string: a number or an object holding the same text never matches.
+    params.push(JSON.stringify(equals));
+    conditions.push(`data->${field} = $${params.length}::jsonb`);
+  }
+  return {
+    text: `SELECT ${eventColumns} FROM ${schema.name}.events e
+       WHERE ${conditions.join(' AND ')} ORDER BY e.sequence LIMIT $2`,
+    params,
+  };
+};
 
 /** The PostgreSQL engine, shared by both drivers (PGlite is real PostgreSQL). */
 class SqlEventStore implements EventStore {
@@ -139,24 +177,12 @@ class SqlEventStore implements EventStore {
   readAll(options: ReadAllOptions = {}): ResultAsync<RecordedEvent[], ReadError> {
     const after = options.after === undefined ? 0n : parseSequencePosition(options.after);
     if (after === undefined) return errAsync(invalidPosition(options.after ?? '', 'unparsable'));
-    const limit = options.maxCount ?? DEFAULT_READ_ALL_COUNT;
-    const prefixes = options.streamPrefixes ?? [];
-    const query =
-      prefixes.length === 0
-        ? this.client.query(
-            `SELECT ${eventColumns} FROM ${this.schema.name}.events e
-             WHERE sequence > $1::bigint ORDER BY e.sequence LIMIT $2`,
-            [after.toString(), limit],
-          )
-        : this.client.query(
-            `SELECT ${eventColumns} FROM ${this.schema.name}.events e
-             WHERE sequence > $1::bigint AND stream_name LIKE ANY ($3::text[]) ORDER BY e.sequence LIMIT $2`,
-            [after.toString(), limit, likePatterns(prefixes)],
-          );
+    const statement = readAllStatement(this.schema, after, options);
+    const query = this.client.query(statement.text, statement.params);
     return ResultAsync.fromPromise(query, (cause) => storeFailure('Reading all streams failed', cause))
       .andThen((rows) => this.#recorded(rows, 'Reading all streams'))
       .andThen((events) =>
-        // Only an empty page can hide a position beyond the head; a full one proves it known.
+        // Only an empty page can hide a position beyond the head: ask for the head only then.
         events.length > 0 || after === 0n
           ? okAsync(events)
           : this.headPosition().andThen((head) =>
@@ -232,7 +258,7 @@ class SqlEventStore implements EventStore {
 
 /** Creates the schema if missing, then opens the engine on it. */
 export const openSqlEventStore = async (options: SqlEventStoreOptions): Promise<EventStore> => {
-  const schema = sqlSchema(options.schema);
+  const schema = sqlSchema(options.schema, options.indexedDataFields);
   await options.client.exec(schema.migration);
   return new SqlEventStore(
     options.engine,

@@ -2,7 +2,14 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import { type ErrorCode, errorEnvelope, HttpError, statusOfCode } from '../http-error.js';
+import {
+  type ErrorCode,
+  errorEnvelope,
+  HttpError,
+  isServerErrorCode,
+  serverErrorEnvelope,
+  statusOfCode,
+} from '../http-error.js';
 
 /** Error codes of a peer that went away: not our fault, logged at info (docs/operations.md). */
 const clientGoneCodes = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
@@ -67,7 +74,15 @@ export function frameworkError(
 export function createErrorHandler(bodyLimit: number) {
   return function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
     if (error instanceof HttpError) {
-      request.log[error.statusCode >= 500 ? 'error' : 'info']({ code: error.code }, error.message);
+      if (isServerErrorCode(error.code)) {
+        // The use case's words and details stay in the log; the client gets the fixed message.
+        request.log.error({ code: error.code, details: error.details }, error.message);
+        return reply
+          .status(error.statusCode)
+          .headers(error.headers)
+          .send(serverErrorEnvelope(error.code, request.id));
+      }
+      request.log.info({ code: error.code }, error.message);
       return reply
         .status(error.statusCode)
         .headers(error.headers)
@@ -117,14 +132,7 @@ export function createErrorHandler(bodyLimit: number) {
     if (isResponseSerializationError(error))
       request.log.error({ err: error, cause: error.cause }, 'response did not match its schema');
     else request.log.error({ err: error }, 'unhandled error');
-    return reply
-      .status(500)
-      .send(
-        errorEnvelope(
-          'INTERNAL',
-          `Something went wrong on our side (request ${request.id}). Retry; if it persists, report this request id.`,
-        ),
-      );
+    return reply.status(500).send(serverErrorEnvelope('INTERNAL', request.id));
   };
 }
 

@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ServiceApplication } from '../../services/service-application.js';
-import { toHttpError } from '../http-error.js';
 import { callerOf } from '../plugins/authentication.js';
 import { auditEntrySchema, auditQuerySchema, errorResponses } from '../schemas/http-schemas.js';
+import { unwrap } from '../wording/error-hints.js';
 
 /** The company's audit feed, in commit order, paged by an opaque cursor. */
 export async function auditRoutes(app: FastifyInstance, services: ServiceApplication): Promise<void> {
@@ -19,9 +19,7 @@ export async function auditRoutes(app: FastifyInstance, services: ServiceApplica
       },
     },
     handler: async (request) => {
-      const page = await services.companyAudit(callerOf(request), request.query.limit, request.query.after);
-      if (page.isErr()) throw toHttpError(page.error);
-      return page.value;
+      return unwrap(await services.companyAudit(callerOf(request), request.query.limit, request.query.after));
     },
   });
 }

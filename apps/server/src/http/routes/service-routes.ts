@@ -132,9 +132,13 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
       body: unlinkBodySchema,
       response: { 200: serviceViewSchema, ...errorResponses(400, 401, 404, 409, 415, 429, 503) },
     },
+    // A POST without a body (Fastify's null) is the empty body: the reason is optional.
+    preValidation: async (request) => {
+      if (request.body === null || request.body === undefined) request.body = {};
+    },
     handler: async (request, reply) => {
       withServiceId(request, reply, request.params.id);
-      const reason = request.body?.reason ?? NO_UNLINK_REASON;
+      const reason = request.body.reason ?? NO_UNLINK_REASON;
       return body(unwrap(await services.unlink(callerOf(request), request.params.id, reason)));
     },
   });

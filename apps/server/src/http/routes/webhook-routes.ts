@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { WebhookInbox } from '../../webhooks/webhook-inbox.js';
-import { toHttpError } from '../http-error.js';
 import { errorResponses } from '../schemas/http-schemas.js';
+import { httpErrorOf } from '../wording/error-hints.js';
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
@@ -44,7 +44,7 @@ export async function webhookRoutes(app: FastifyInstance, inbox: WebhookInbox): 
         raw,
         Array.isArray(signature) ? signature[0] : signature,
       );
-      if (receipt.isErr()) throw toHttpError(receipt.error);
+      if (receipt.isErr()) throw httpErrorOf(receipt.error);
       if (receipt.value.serviceId) {
         request.log = request.log.child({ serviceId: receipt.value.serviceId });
         reply.log = request.log;

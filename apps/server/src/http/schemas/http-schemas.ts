@@ -1,5 +1,7 @@
 import {
+  auditSources,
   fieldPatchSchema,
+  observationSources,
   registrationFieldsSchema,
   resolutionDecisions,
   serviceFieldsSchema,
@@ -17,6 +19,10 @@ export const errorSchema = z
       code: z.string().meta({ description: 'A stable code, e.g. REVISION_CONFLICT' }),
       message: z.string().meta({ description: 'What happened and what to do next' }),
       details: z.unknown().optional(),
+      requestId: z
+        .string()
+        .optional()
+        .meta({ description: 'On a 5xx only: the request id to report; the cause is in the log under it' }),
     }),
   })
   .meta({ id: 'Error' });
@@ -71,7 +77,7 @@ export const serviceViewSchema = z
     divergence: z
       .object({
         detectedAt: z.string(),
-        source: z.enum(['webhook', 'reconciliation']),
+        source: z.enum(observationSources),
         fields: z.array(z.object({ field: z.string(), platform: z.unknown(), calcom: z.unknown() })),
       })
       .nullable(),
@@ -92,7 +98,7 @@ export const auditEntrySchema = z
     serviceId: z.string(),
     event: z.string(),
     actor: z.string(),
-    source: z.enum(['platform', 'calcom_webhook', 'calcom_reconciliation', 'sync']),
+    source: z.enum(auditSources),
     changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
     summary: z.string(),
   })
@@ -118,7 +124,7 @@ export const unlinkBodySchema = z
       .optional()
       .meta({ description: 'Why the service stops mirroring; it goes into the audit trail' }),
   })
-  .nullish();
+  .meta({ description: 'May be left out; the audit trail then says "no reason given"' });
 /** The reason an unlink records when the admin gives none. */
 export const NO_UNLINK_REASON = 'no reason given';
 export const resolveBodySchema = z.strictObject({

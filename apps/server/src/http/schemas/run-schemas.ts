@@ -6,6 +6,7 @@ import {
   syncedFieldsSchema,
 } from '@calsync/domain';
 import { z } from 'zod';
+import { runStates } from '../../reconciliation/run-journal.js';
 
 /** The HTTP shapes of reconciliation runs and import candidates: the routes serve them, the CLI parses them. */
 
@@ -26,7 +27,7 @@ export const runViewSchema = z
     companyId: z.string(),
     teamId: z.number().int(),
     mode: z.enum(reconciliationModes),
-    state: z.enum(['running', 'completed', 'aborted']),
+    state: z.enum(runStates),
     actor: z.string(),
     startedAt: z.string(),
     endedAt: z.string().nullable(),
