@@ -54,6 +54,8 @@ export class StatusProjection {
   private readonly teamListeners = new Set<Listener<number>>();
   private subscription: Subscription | undefined;
   private handledSinceSnapshot = 0;
+  /** The handled-event count at which the next snapshot is written (pushed back after a refusal). */
+  private snapshotDueAt: number;
   private snapshotting: Promise<void> | undefined;
   private snapshotTimer: NodeJS.Timeout | undefined;
 
@@ -63,6 +65,7 @@ export class StatusProjection {
   constructor(private readonly options: StatusProjectionOptions) {
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.newId = options.newId ?? randomUUID;
+    this.snapshotDueAt = this.snapshotEveryEvents;
     this.serviceStates = {
       cached: (stream) => {
         const state = this.services.get(serviceIdOf(stream));
@@ -100,6 +103,10 @@ export class StatusProjection {
     };
   }
 
+  private get snapshotEveryEvents(): number {
+    return this.options.snapshotEveryEvents ?? SNAPSHOT_EVERY_EVENTS;
+  }
+
   /** Calls `listener` with the service id after every change of a service's state; returns an unsubscribe. */
   onServiceChanged(listener: Listener<string>): () => void {
     this.serviceListeners.add(listener);
@@ -125,8 +132,7 @@ export class StatusProjection {
       ...(snapshot ? { after: snapshot.position } : {}),
       handler: async (event) => {
         await this.handle(event);
-        if (++this.handledSinceSnapshot >= (this.options.snapshotEveryEvents ?? SNAPSHOT_EVERY_EVENTS))
-          void this.snapshot();
+        if (++this.handledSinceSnapshot >= this.snapshotDueAt) void this.snapshot();
       },
       onError: (error) => this.logger.error({ err: error }, 'status projection stopped'),
     });
@@ -167,13 +173,16 @@ export class StatusProjection {
     if (!position || this.handledSinceSnapshot === 0) return;
     const handled = this.handledSinceSnapshot;
     try {
-      await saveStatusSnapshot(this.options.store, this.newId(), {
+      await saveStatusSnapshot(this.options.store, this.newId, {
         position,
         states: this.services.all(),
         teams: this.teams.all(),
       });
       this.handledSinceSnapshot -= handled;
+      this.snapshotDueAt = this.snapshotEveryEvents;
     } catch (error) {
+      // Not again at every event: one more try after as many events again (or on the timer).
+      this.snapshotDueAt = this.handledSinceSnapshot + this.snapshotEveryEvents;
       this.logger.warn(
         { err: error },
         'status projection checkpoint not written; the next start replays more',

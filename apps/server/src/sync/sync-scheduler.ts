@@ -76,11 +76,6 @@ export class SyncScheduler {
     return this.running.size === 0 && this.queued.size === 0;
   }
 
-  /** Services with a call in flight. */
-  inFlight(): string[] {
-    return [...this.running.keys()];
-  }
-
   /** Services waiting for a time (a retry, or the coalescing interval). */
   scheduledCount(): number {
     return this.timers.size;
