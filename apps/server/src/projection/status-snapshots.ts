@@ -56,7 +56,9 @@ export interface StatusSnapshot {
 
 /** The newest usable snapshot, or null (none yet, another projection version, or unreadable). */
 export async function loadStatusSnapshot(store: EventStore): Promise<StatusSnapshot | null> {
-  const revision = await store.checkpoints.load(SNAPSHOT_CHECKPOINT);
+  const loaded = await store.checkpoints.load(SNAPSHOT_CHECKPOINT);
+  if (loaded.isErr()) throw new Error(loaded.error.message, { cause: loaded.error });
+  const revision = loaded.value;
   if (revision === undefined || !/^\d+$/.test(revision)) return null;
   const read = await store.readStream(SNAPSHOT_STREAM, { fromRevision: BigInt(revision), maxCount: 1 });
   if (read.isErr()) throw new Error(read.error.message, { cause: read.error });
@@ -93,5 +95,12 @@ export async function saveStatusSnapshot(
     { kind: 'any' },
   );
   if (appended.isErr()) throw new Error(`status snapshot not written: ${appended.error.message}`);
-  await store.checkpoints.store(SNAPSHOT_CHECKPOINT, appended.value.nextExpectedRevision.toString());
+  const stored = await store.checkpoints.store(
+    SNAPSHOT_CHECKPOINT,
+    appended.value.nextExpectedRevision.toString(),
+  );
+  if (stored.isErr())
+    throw new Error(`status snapshot checkpoint not stored: ${stored.error.message}`, {
+      cause: stored.error,
+    });
 }
