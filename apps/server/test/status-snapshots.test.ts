@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { foldService, SERVICE_STREAM_PREFIX } from '@calsync/domain';
-import { createInMemoryEventStore, type EventStore } from '@calsync/eventstore';
+import { createInMemoryEventStore, type EventStore, storeUnavailable } from '@calsync/eventstore';
 import { errAsync } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
 import { CommandBus } from '../src/commands/command-bus.js';
@@ -58,6 +58,19 @@ async function rebuiltFromStreams(store: EventStore) {
     .map((events) => foldService(events.map(fromRecorded)))
     .sort((a, b) => a.serviceId.localeCompare(b.serviceId));
 }
+
+/** `inner` with its checkpoint store replaced: every other call goes through unchanged. */
+const withCheckpoints = (inner: EventStore, checkpoints: EventStore['checkpoints']): EventStore => ({
+  engine: inner.engine,
+  appendToStream: (...args) => inner.appendToStream(...args),
+  readStream: (...args) => inner.readStream(...args),
+  readAll: (...args) => inner.readAll(...args),
+  headPosition: () => inner.headPosition(),
+  subscribe: (options) => inner.subscribe(options),
+  ping: () => inner.ping(),
+  close: () => inner.close(),
+  checkpoints,
+});
 
 describe('the status projection’s durable checkpoint', () => {
   it('restores the snapshot and catches up from its position to the same states as a full rebuild', async () => {
@@ -129,10 +142,12 @@ describe('the status projection’s durable checkpoint', () => {
       ],
       { kind: 'any' },
     );
-    await store.checkpoints.store(
-      SNAPSHOT_CHECKPOINT,
-      appended._unsafeUnwrap().nextExpectedRevision.toString(),
-    );
+    (
+      await store.checkpoints.store(
+        SNAPSHOT_CHECKPOINT,
+        appended._unsafeUnwrap().nextExpectedRevision.toString(),
+      )
+    )._unsafeUnwrap();
     expect(await loadStatusSnapshot(store)).toBeNull();
   });
 
@@ -231,6 +246,29 @@ describe('the status projection’s durable checkpoint', () => {
     expect(snapshotAppends).toBeGreaterThan(0);
     expect(snapshotAppends).toBeLessThanOrEqual(Math.ceil(handled / 5));
     await projection.stop();
+  });
+
+  it('fails to restore, rather than rebuilding silently, while the checkpoint store cannot be reached', async () => {
+    const inner = createInMemoryEventStore();
+    const unreachable = storeUnavailable('Loading checkpoint status-projection-snapshot failed');
+    const store = withCheckpoints(inner, {
+      load: () => errAsync(unreachable),
+      store: () => errAsync(unreachable),
+    });
+    await expect(loadStatusSnapshot(store)).rejects.toMatchObject({ cause: unreachable });
+  });
+
+  it('reports a snapshot whose checkpoint could not be stored', async () => {
+    const inner = createInMemoryEventStore();
+    const unreachable = storeUnavailable('Storing checkpoint status-projection-snapshot failed');
+    const store = withCheckpoints(inner, {
+      load: (name) => inner.checkpoints.load(name),
+      store: () => errAsync(unreachable),
+    });
+    await expect(
+      saveStatusSnapshot(store, randomUUID, { position: '1', states: [], teams: [] }),
+    ).rejects.toMatchObject({ cause: unreachable });
+    expect((await inner.checkpoints.load(SNAPSHOT_CHECKPOINT))._unsafeUnwrap()).toBeUndefined();
   });
 
   it('has nothing to restore before the first snapshot', async () => {

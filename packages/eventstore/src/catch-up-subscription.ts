@@ -144,7 +144,10 @@ class CatchUpSubscription implements Subscription {
   async #startPosition(): Promise<string | undefined> {
     const { checkpointName, after } = this.options;
     if (checkpointName === undefined) return after;
-    return (await this.source.checkpoints.load(checkpointName)) ?? after;
+    const loaded = await this.source.checkpoints.load(checkpointName);
+    // The typed error travels to `onError` as it is (the loop retries a store failure).
+    if (loaded.isErr()) throw loaded.error;
+    return loaded.value ?? after;
   }
 
   /** Handles every visible event after the cursor; returns how many it handled. */

@@ -1,4 +1,4 @@
-import type { CheckpointStore } from './port.js';
+import type { CheckpointStore, StoreFailure } from './port.js';
 
 /**
  * Stores a subscription's checkpoint after each handled event without making every
@@ -10,7 +10,7 @@ import type { CheckpointStore } from './port.js';
 export class CheckpointWriter {
   #pending: string | undefined;
   #writing: Promise<void> | undefined;
-  #failure: { error: unknown } | undefined;
+  #failure: { error: StoreFailure } | undefined;
 
   constructor(
     private readonly checkpoints: CheckpointStore,
@@ -23,7 +23,7 @@ export class CheckpointWriter {
     this.#writing ??= this.#write();
   }
 
-  /** Resolves once every recorded position is stored; throws what a store threw. */
+  /** Resolves once every recorded position is stored; throws the typed error of a failed store. */
   async flush(): Promise<void> {
     await this.#writing;
     const failure = this.#failure;
@@ -36,12 +36,11 @@ export class CheckpointWriter {
       while (this.#pending !== undefined) {
         const position = this.#pending;
         this.#pending = undefined;
-        try {
-          await this.checkpoints.store(this.name, position);
-        } catch (error) {
+        const stored = await this.checkpoints.store(this.name, position);
+        if (stored.isErr()) {
           // Keep the position for the next attempt unless a newer one arrived meanwhile.
           this.#pending ??= position;
-          this.#failure = { error };
+          this.#failure = { error: stored.error };
           return;
         }
       }

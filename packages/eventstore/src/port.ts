@@ -2,7 +2,9 @@ import type { ResultAsync } from 'neverthrow';
 
 /**
  * The EventStore port (docs/operations.md). Every engine implements exactly this; one conformance
- * suite (`conformance.ts`) proves it for each.
+ * suite (`conformance.ts`) proves it for each. Every call that can fail, the checkpoint store's
+ * included, returns a `ResultAsync` with a typed error and never rejects; only `ping()` answers
+ * a plain boolean, and `subscribe` reports failures through `onError`.
  */
 
 /** What the writer expects the stream's current revision to be. Revisions are 0-based. */
@@ -187,9 +189,12 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+/** Named positions that subscriptions resume from. Failures are typed like a read's. */
 export interface CheckpointStore {
-  load(name: string): Promise<string | undefined>;
-  store(name: string, position: string): Promise<void>;
+  /** The position stored under `name`; undefined when none was stored yet. */
+  load(name: string): ResultAsync<string | undefined, StoreFailure>;
+  /** Stores `position` under `name`, replacing what was there. */
+  store(name: string, position: string): ResultAsync<void, StoreFailure>;
 }
 
 export interface EventStore {

@@ -47,7 +47,7 @@ describe('the embedded engine after an internal error', () => {
     expect(client.broken).toBeInstanceOf(EmbeddedEngineBroken);
   });
 
-  it('makes the store refuse appends and reads as unavailable and fail its readiness ping once the engine is broken', async () => {
+  it('makes the store refuse appends, reads and checkpoints as unavailable and fail its readiness ping once the engine is broken', async () => {
     const db = await PGlite.create();
     const broken: unknown[] = [];
     const store = await openSqlEventStore({
@@ -61,7 +61,13 @@ describe('the embedded engine after an internal error', () => {
     const refused = await store.appendToStream('service-1', [event()], expected.any);
     expect(refused._unsafeUnwrapErr()).toMatchObject({ code: 'EVENTSTORE.UNAVAILABLE' });
     expect(refused._unsafeUnwrapErr().message).not.toContain('PGlite is closed');
-    for (const read of [store.readStream('service-1'), store.readAll(), store.headPosition()]) {
+    for (const read of [
+      store.readStream('service-1'),
+      store.readAll(),
+      store.headPosition(),
+      store.checkpoints.load('status-view'),
+      store.checkpoints.store('status-view', '1'),
+    ]) {
       const failed = (await read)._unsafeUnwrapErr();
       expect(failed.code).toBe('EVENTSTORE.UNAVAILABLE');
       expect(failed.message).not.toContain('PGlite is closed');

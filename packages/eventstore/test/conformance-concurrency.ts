@@ -55,7 +55,9 @@ export const describeConcurrencyConformance = ({ store, concurrency }: Conforman
       await halfway.promise;
       await first.stop();
       const handledBeforeStop = received.length;
-      expect(await store().checkpoints.load(checkpointName)).toBe(received.at(-1)?.position);
+      expect((await store().checkpoints.load(checkpointName))._unsafeUnwrap()).toBe(
+        received.at(-1)?.position,
+      );
 
       const resumed = subscribe();
       await writing;

@@ -188,13 +188,24 @@ export const describeReadConformance = (context: ConformanceContext): void => {
 
     it('stores and overwrites named checkpoints', async () => {
       const name = uniquePrefix('checkpoint');
-      expect(await store().checkpoints.load(name)).toBeUndefined();
+      expect((await store().checkpoints.load(name))._unsafeUnwrap()).toBeUndefined();
       const stream = `${name}service`;
       const first = (await store().appendToStream(stream, newEvents(1), expected.noStream))._unsafeUnwrap();
       const second = (await store().appendToStream(stream, newEvents(1), expected.exact(0n)))._unsafeUnwrap();
-      await store().checkpoints.store(name, first.position);
-      await store().checkpoints.store(name, second.position);
-      expect(await store().checkpoints.load(name)).toBe(second.position);
+      (await store().checkpoints.store(name, first.position))._unsafeUnwrap();
+      expect((await store().checkpoints.load(name))._unsafeUnwrap()).toBe(first.position);
+      (await store().checkpoints.store(name, second.position))._unsafeUnwrap();
+      expect((await store().checkpoints.load(name))._unsafeUnwrap()).toBe(second.position);
+    });
+
+    it('keeps checkpoints apart by name', async () => {
+      const name = uniquePrefix('checkpoint');
+      const appended = (
+        await store().appendToStream(`${name}service`, newEvents(1), expected.noStream)
+      )._unsafeUnwrap();
+      (await store().checkpoints.store(`${name}a`, appended.position))._unsafeUnwrap();
+      expect((await store().checkpoints.load(`${name}a`))._unsafeUnwrap()).toBe(appended.position);
+      expect((await store().checkpoints.load(`${name}b`))._unsafeUnwrap()).toBeUndefined();
     });
 
     it.each(['not-a-position', '', '-1', '1.5', '12/x'])(

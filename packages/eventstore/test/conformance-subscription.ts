@@ -69,7 +69,9 @@ export const describeSubscriptionConformance = ({ store }: ConformanceContext): 
       const first = recordingSubscriber(store(), { streamPrefixes: [prefix], checkpointName });
       await first.subscription.caughtUp();
       await first.subscription.stop();
-      expect(await store().checkpoints.load(checkpointName)).toBe(first.received.at(-1)?.position);
+      expect((await store().checkpoints.load(checkpointName))._unsafeUnwrap()).toBe(
+        first.received.at(-1)?.position,
+      );
 
       await store().appendToStream(`${prefix}a`, newEvents(2, 'AfterRestart'), expected.exact(2n));
       const second = recordingSubscriber(store(), { streamPrefixes: [prefix], checkpointName });
@@ -98,7 +100,7 @@ export const describeSubscriptionConformance = ({ store }: ConformanceContext): 
       await subscription.stop();
       expect(errors).toEqual([failure]);
       expect(received.map((event) => event.type)).toEqual(['Fine', 'Poison']);
-      expect(await store().checkpoints.load(checkpointName)).toBe(received[0]?.position);
+      expect((await store().checkpoints.load(checkpointName))._unsafeUnwrap()).toBe(received[0]?.position);
     });
 
     it('stops and reports an invalid position when told to start after a position it never issued', async () => {

@@ -81,7 +81,9 @@ function storeError(what: string, error: { message: string }): Error {
 
 /** The newest usable snapshot, or null (none yet, another projection version, or unreadable). */
 export async function loadStatusSnapshot(store: EventStore): Promise<StatusSnapshot | null> {
-  const revision = await store.checkpoints.load(SNAPSHOT_CHECKPOINT);
+  const loaded = await store.checkpoints.load(SNAPSHOT_CHECKPOINT);
+  if (loaded.isErr()) throw storeError('status snapshot checkpoint not read', loaded.error);
+  const revision = loaded.value;
   if (revision === undefined || !/^\d+$/.test(revision)) return null;
   const read = await store.readStream(SNAPSHOT_STREAM, { fromRevision: BigInt(revision), maxCount: 1 });
   if (read.isErr()) throw storeError('status snapshot not read', read.error);
@@ -166,5 +168,9 @@ export async function saveStatusSnapshot(
     { kind: 'any' },
   );
   if (appended.isErr()) throw storeError('status snapshot not written', appended.error);
-  await store.checkpoints.store(SNAPSHOT_CHECKPOINT, appended.value.nextExpectedRevision.toString());
+  const stored = await store.checkpoints.store(
+    SNAPSHOT_CHECKPOINT,
+    appended.value.nextExpectedRevision.toString(),
+  );
+  if (stored.isErr()) throw storeError('status snapshot checkpoint not stored', stored.error);
 }

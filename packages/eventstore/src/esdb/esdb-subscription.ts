@@ -87,7 +87,7 @@ export class EsdbSubscription implements Subscription {
     while (!this.#stopped) {
       try {
         if (!started) {
-          this.#cursor = (checkpointName && (await this.deps.checkpoints.load(checkpointName))) || after;
+          this.#cursor = (await this.#checkpointPosition(checkpointName)) || after;
           started = true;
           // A start position the store never issued stays wrong: stop rather than spin.
           if (this.#cursor !== undefined && parseEsdbPosition(this.#cursor) === undefined)
@@ -103,6 +103,14 @@ export class EsdbSubscription implements Subscription {
         await this.#pause(RESUBSCRIBE_AFTER_MS);
       }
     }
+  }
+
+  /** The stored checkpoint, if any; a failed load is thrown as the store's typed error. */
+  async #checkpointPosition(checkpointName: string | undefined): Promise<string | undefined> {
+    if (!checkpointName) return undefined;
+    const loaded = await this.deps.checkpoints.load(checkpointName);
+    if (loaded.isErr()) throw loaded.error;
+    return loaded.value;
   }
 
   /** Follows $all from the cursor until stopped or the connection drops (throws). */

@@ -50,9 +50,10 @@ class InMemoryEventStore implements EventStore {
   #closed = false;
 
   readonly checkpoints: CheckpointStore = {
-    load: async (name) => this.#checkpoints.get(name),
-    store: async (name, position) => {
+    load: (name) => okAsync(this.#checkpoints.get(name)),
+    store: (name, position) => {
       this.#checkpoints.set(name, position);
+      return okAsync(undefined);
     },
   };
 

@@ -117,17 +117,26 @@ class SqlEventStore implements EventStore {
     );
     const table = `${schema.name}.checkpoints`;
     this.checkpoints = {
-      load: async (name) => {
-        const rows = await client.query(`SELECT position FROM ${table} WHERE name = $1`, [name]);
-        return rows[0] === undefined ? undefined : checkpointOfRow(rows[0]);
-      },
-      store: async (name, position) => {
-        await client.query(
-          `INSERT INTO ${table} (name, position) VALUES ($1, $2)
+      load: (name) =>
+        ResultAsync.fromPromise(
+          client.query(`SELECT position FROM ${table} WHERE name = $1`, [name]),
+          (cause) => storeFailure(`Loading checkpoint ${name} failed`, cause),
+        ).andThen((rows) =>
+          Result.fromThrowable(
+            () => (rows[0] === undefined ? undefined : checkpointOfRow(rows[0])),
+            (cause) =>
+              engineFailed(`Loading checkpoint ${name} returned a row of an unexpected shape`, cause),
+          )(),
+        ),
+      store: (name, position) =>
+        ResultAsync.fromPromise(
+          client.query(
+            `INSERT INTO ${table} (name, position) VALUES ($1, $2)
            ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = now()`,
-          [name, position],
-        );
-      },
+            [name, position],
+          ),
+          (cause) => storeFailure(`Storing checkpoint ${name} failed`, cause),
+        ).map(() => undefined),
     };
   }
 
