@@ -5,7 +5,6 @@ import {
   type ServiceCommand,
   type ServiceState,
   type ServiceView,
-  type SyncStatus,
   serviceNotFound,
   statusView,
   type TeamSyncContext,
@@ -19,7 +18,26 @@ import {
   type ServiceCommandBus,
   STORE_UNAVAILABLE_MESSAGE,
 } from './service-command-bus.js';
+import { decodeServiceCursor, encodeServiceCursor, type ServiceFilter } from './service-cursor.js';
 import type { ServiceReads } from './service-read-model.js';
+
+function matches(view: ServiceView, filter: ServiceFilter): boolean {
+  return (
+    (filter.status === undefined || view.sync.status === filter.status) &&
+    (filter.bookable === undefined || view.bookable === filter.bookable)
+  );
+}
+
+function invalidCursor(after: string, problem: 'malformed' | 'other-filters'): ApplicationError {
+  const shown = after.length > 80 ? `${after.slice(0, 80)}…` : after;
+  return {
+    code: 'INVALID_CURSOR',
+    message:
+      problem === 'other-filters'
+        ? `The cursor "${shown}" continues a listing with other filters. Pass the same "status" and "bookable" as for the first page, or start again without "after".`
+        : `The cursor "${shown}" is not a cursor of this listing. Start again without "after".`,
+  };
+}
 
 function resetTeamOnly(reset: Result<ServiceView, ApplicationError>, resumedTeam: boolean): boolean {
   return resumedTeam && reset.isErr() && reset.error.code === 'NOTHING_TO_RESET';
@@ -49,6 +67,12 @@ export type ApplicationError =
   | { code: 'INVALID_CURSOR'; message: string };
 
 export type { AuditPage } from '../audit/audit-feed.js';
+
+/** A page of the company's services; `next` is the cursor of the following page, null on the last. */
+export interface ServicePage {
+  items: ServiceView[];
+  next: string | null;
+}
 
 /** The use cases behind the HTTP commands and queries of docs/http-contract.md. */
 export class ServiceApplication {
@@ -176,12 +200,37 @@ export class ServiceApplication {
     return ok(this.view(state));
   }
 
-  list(caller: Caller, filter: { status?: SyncStatus; bookable?: boolean }): ServiceView[] {
+  /** Every service of the company the filter keeps, in registration order (unpaged). */
+  list(caller: Caller, filter: ServiceFilter): ServiceView[] {
     return this.readModel
       .listCompany(caller.companyId)
       .map((state) => this.view(state))
-      .filter((view) => filter.status === undefined || view.sync.status === filter.status)
-      .filter((view) => filter.bookable === undefined || view.bookable === filter.bookable);
+      .filter((view) => matches(view, filter));
+  }
+
+  /**
+   * Up to `limit` services the filter keeps, in registration order, after the cursor
+   * (docs/http-contract.md, "Pagination"). A cursor not issued for these filters is
+   * `INVALID_CURSOR`.
+   */
+  listPage(
+    caller: Caller,
+    filter: ServiceFilter,
+    limit: number,
+    after?: string,
+  ): Result<ServicePage, ApplicationError> {
+    let afterSeq = -1;
+    if (after !== undefined) {
+      const decoded = decodeServiceCursor(after, filter);
+      if ('problem' in decoded) return err(invalidCursor(after, decoded.problem));
+      afterSeq = decoded.seq;
+    }
+    const page = this.readModel.pageCompany(caller.companyId, afterSeq, limit, (state) => {
+      const view = this.view(state);
+      return matches(view, filter) ? view : undefined;
+    });
+    if (page === undefined) return err(invalidCursor(after ?? '', 'malformed'));
+    return ok({ items: page.items, next: page.more ? encodeServiceCursor(page.lastSeq, filter) : null });
   }
 
   /** The service's trail, oldest first, read from its stream (always current). */

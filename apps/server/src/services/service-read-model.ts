@@ -1,11 +1,32 @@
 import type { ServiceState } from '@calsync/domain';
 
+/** One page of a company's services in registration order (docs/http-contract.md, "Pagination"). */
+export interface CompanyPage<T> {
+  items: T[];
+  /** Registration sequence of the last item handed out; the following page starts after it. */
+  lastSeq: number;
+  /** True when a later service of the company was selected too (it opens the following page). */
+  more: boolean;
+}
+
 /** What the rest of the server may ask of the services' read model; only the status projection writes it. */
 export interface ServiceReads {
   readonly size: number;
   get(serviceId: string): ServiceState | undefined;
   /** Services of one company, in registration order. */
   listCompany(companyId: string): ServiceState[];
+  /**
+   * Up to `limit` services of the company registered after sequence `afterSeq` (-1: from the
+   * first) that `select` keeps, in registration order. Costs the page plus the services
+   * `select` drops, never the services before `afterSeq`. Undefined when `afterSeq` is not a
+   * sequence of the company.
+   */
+  pageCompany<T>(
+    companyId: string,
+    afterSeq: number,
+    limit: number,
+    select: (state: ServiceState) => T | undefined,
+  ): CompanyPage<T> | undefined;
   /** All services (the process manager and the reconciler scan them). */
   all(): ServiceState[];
 }
@@ -13,10 +34,13 @@ export interface ServiceReads {
 /**
  * The state of every service, in memory. Written only by the status projection
  * (`projection/status-projection.ts`), by stream revision: a state never goes back.
+ * Each company keeps its service ids in registration order; a service's registration
+ * sequence is its index there (services are never removed, so indices never move).
  */
 export class ServiceReadModel implements ServiceReads {
   private readonly states = new Map<string, ServiceState>();
-  private readonly byCompany = new Map<string, Set<string>>();
+  private readonly byCompany = new Map<string, string[]>();
+  private readonly seqOf = new Map<string, number>();
 
   get size(): number {
     return this.states.size;
@@ -27,11 +51,35 @@ export class ServiceReadModel implements ServiceReads {
   }
 
   listCompany(companyId: string): ServiceState[] {
-    const ids = this.byCompany.get(companyId) ?? new Set<string>();
-    return [...ids].flatMap((id) => {
+    const ids = this.byCompany.get(companyId) ?? [];
+    return ids.flatMap((id) => {
       const state = this.states.get(id);
       return state ? [state] : [];
     });
+  }
+
+  pageCompany<T>(
+    companyId: string,
+    afterSeq: number,
+    limit: number,
+    select: (state: ServiceState) => T | undefined,
+  ): CompanyPage<T> | undefined {
+    const ids = this.byCompany.get(companyId) ?? [];
+    if (!Number.isInteger(afterSeq) || afterSeq < -1 || afterSeq >= ids.length) {
+      return afterSeq === -1 ? { items: [], lastSeq: -1, more: false } : undefined;
+    }
+    const items: T[] = [];
+    let lastSeq = afterSeq;
+    for (let seq = afterSeq + 1; seq < ids.length; seq++) {
+      const state = this.states.get(ids[seq] as string);
+      const item = state === undefined ? undefined : select(state);
+      if (item === undefined) continue;
+      // One selected service beyond the page: there is a following page.
+      if (items.length === limit) return { items, lastSeq, more: true };
+      items.push(item);
+      lastSeq = seq;
+    }
+    return { items, lastSeq, more: false };
   }
 
   all(): ServiceState[] {
@@ -44,12 +92,15 @@ export class ServiceReadModel implements ServiceReads {
     const previous = this.states.get(state.serviceId);
     if (previous && previous.revision >= state.revision) return false;
     this.states.set(state.serviceId, state);
-    let ids = this.byCompany.get(state.companyId);
-    if (!ids) {
-      ids = new Set();
-      this.byCompany.set(state.companyId, ids);
+    if (!this.seqOf.has(state.serviceId)) {
+      let ids = this.byCompany.get(state.companyId);
+      if (!ids) {
+        ids = [];
+        this.byCompany.set(state.companyId, ids);
+      }
+      this.seqOf.set(state.serviceId, ids.length);
+      ids.push(state.serviceId);
     }
-    ids.add(state.serviceId);
     return true;
   }
 }

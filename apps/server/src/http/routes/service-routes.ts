@@ -50,20 +50,28 @@ export async function serviceRoutes(app: FastifyInstance, services: ServiceAppli
   routes.get('/v1/services', {
     schema: {
       tags,
-      summary: 'List the company’s services, filtered by sync status and bookability',
+      summary:
+        'List the company’s services in registration order, filtered by sync status and bookability; pass `next` as `after` for the following page',
       querystring: listQuerySchema,
-      response: { 200: z.object({ items: z.array(serviceViewSchema) }), ...errorResponses(400, 401, 429) },
+      response: {
+        200: z.object({
+          items: z.array(serviceViewSchema),
+          next: z
+            .string()
+            .nullable()
+            .meta({ description: 'Cursor of the following page (as `after`), null on the last page' }),
+        }),
+        ...errorResponses(400, 401, 429),
+      },
     },
     handler: async (request) => {
-      const { status, bookable } = request.query;
-      return {
-        items: services
-          .list(callerOf(request), {
-            ...(status ? { status } : {}),
-            ...(bookable ? { bookable: bookable === 'true' } : {}),
-          })
-          .map(body),
+      const { status, bookable, limit, after } = request.query;
+      const filter = {
+        ...(status ? { status } : {}),
+        ...(bookable ? { bookable: bookable === 'true' } : {}),
       };
+      const page = unwrap(services.listPage(callerOf(request), filter, limit, after));
+      return { items: page.items.map(body), next: page.next };
     },
   });
 

@@ -134,9 +134,22 @@ export const resolveBodySchema = z.strictObject({
 
 export const serviceParamsSchema = z.object({ id: z.string().min(1).max(200) });
 
+/** `GET /v1/services`: filters, and the page (docs/http-contract.md, "Pagination"). */
 export const listQuerySchema = z.object({
   status: z.enum(syncStatuses).optional(),
   bookable: z.enum(['true', 'false']).optional(),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .default(100)
+    .meta({ description: 'Services per page, 1–500 (default 100)' }),
+  after: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: '`next` of the previous page, with the same filters' }),
 });
 
 export const auditQuerySchema = z.object({

@@ -1,0 +1,47 @@
+import type { SyncStatus } from '@calsync/domain';
+import { z } from 'zod';
+
+/** The filters of `GET /v1/services`; a cursor continues the listing of the same filters. */
+export interface ServiceFilter {
+  status?: SyncStatus;
+  bookable?: boolean;
+}
+
+/** The filters as one short key, kept in the cursor: a cursor is good only for its own filters. */
+export function filterKey(filter: ServiceFilter): string {
+  return `${filter.status ?? '*'}|${filter.bookable === undefined ? '*' : String(filter.bookable)}`;
+}
+
+const cursorSchema = z.strictObject({
+  v: z.literal(1),
+  seq: z.number().int().min(0),
+  f: z.string().max(40),
+});
+
+/**
+ * The opaque cursor of the services listing (docs/http-contract.md, "Pagination"): base64url
+ * of `{v: 1, seq, f}`, the registration sequence of the page's last service and the filters.
+ */
+export function encodeServiceCursor(seq: number, filter: ServiceFilter): string {
+  return Buffer.from(JSON.stringify({ v: 1, seq, f: filterKey(filter) }), 'utf8').toString('base64url');
+}
+
+export type CursorProblem = 'malformed' | 'other-filters';
+
+/** The sequence a cursor continues after, or why it cannot be used with these filters. */
+export function decodeServiceCursor(
+  cursor: string,
+  filter: ServiceFilter,
+): { seq: number } | { problem: CursorProblem } {
+  if (cursor.length > 200 || !/^[A-Za-z0-9_-]+$/.test(cursor)) return { problem: 'malformed' };
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    return { problem: 'malformed' };
+  }
+  const parsed = cursorSchema.safeParse(json);
+  if (!parsed.success) return { problem: 'malformed' };
+  if (parsed.data.f !== filterKey(filter)) return { problem: 'other-filters' };
+  return { seq: parsed.data.seq };
+}
