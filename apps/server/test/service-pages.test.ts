@@ -1,0 +1,119 @@
+import type { ServiceState } from '@calsync/domain';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeServiceCursor, encodeServiceCursor } from '../src/services/service-cursor.js';
+import { ServiceReadModel } from '../src/services/service-read-model.js';
+
+/** The fields of a state the read model's index reads; the rest does not matter to it. */
+const stateOf = (serviceId: string, companyId: string, revision = 1) =>
+  ({ exists: true, serviceId, companyId, revision }) as unknown as ServiceState;
+
+/** Every page of the company, following `lastSeq` until no page follows, as the route does. */
+function pages(model: ServiceReadModel, companyId: string, limit: number, keep: (id: string) => boolean) {
+  const result: string[][] = [];
+  let afterSeq = -1;
+  for (;;) {
+    const page = model.pageCompany(companyId, afterSeq, limit, (state) =>
+      keep(state.serviceId) ? state.serviceId : undefined,
+    );
+    if (page === undefined) throw new Error(`no page after ${afterSeq}`);
+    result.push(page.items);
+    if (!page.more) return result;
+    afterSeq = page.lastSeq;
+  }
+}
+
+describe('The services read model in pages (docs/http-contract.md, "Pagination")', () => {
+  it('property: for random services of random companies, filters and page sizes, the pages concatenated are the filtered list', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ company: fc.constantFrom('a', 'b', 'c'), kept: fc.boolean() }), {
+          maxLength: 120,
+        }),
+        fc.integer({ min: 1, max: 40 }),
+        (services, limit) => {
+          const model = new ServiceReadModel();
+          const kept = new Set<string>();
+          services.forEach(({ company, kept: isKept }, index) => {
+            model.put(stateOf(`s${index}`, company));
+            if (isKept) kept.add(`s${index}`);
+            // A later revision of an earlier service keeps its place.
+            if (index % 5 === 4)
+              model.put(stateOf(`s${index - 2}`, services[index - 2]?.company ?? '', 2 + index));
+          });
+          for (const company of ['a', 'b', 'c']) {
+            const expected = model
+              .listCompany(company)
+              .map((state) => state.serviceId)
+              .filter((id) => kept.has(id));
+            const got = pages(model, company, limit, (id) => kept.has(id));
+            expect(got.flat()).toEqual(expected);
+            for (const page of got.slice(0, -1)) expect(page).toHaveLength(limit);
+            if (expected.length > 0) expect(got.at(-1)?.length).toBeGreaterThan(0);
+          }
+        },
+      ),
+    );
+  });
+
+  it('property: services added between pages come at the end, none skipped or repeated', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 60 }),
+        fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 20 }),
+        fc.integer({ min: 1, max: 10 }),
+        (initial, addedPerPage, limit) => {
+          const model = new ServiceReadModel();
+          let next = 0;
+          const add = () => model.put(stateOf(`s${next++}`, 'a'));
+          for (let index = 0; index < initial; index++) add();
+          const seen: string[] = [];
+          let afterSeq = -1;
+          for (let turn = 0; ; turn++) {
+            const page = model.pageCompany('a', afterSeq, limit, (state) => state.serviceId);
+            if (page === undefined) throw new Error('lost the cursor');
+            seen.push(...page.items);
+            if (!page.more) break;
+            afterSeq = page.lastSeq;
+            for (let index = 0; index < (addedPerPage[turn] ?? 0); index++) add();
+          }
+          expect(seen).toEqual(Array.from({ length: next }, (_, index) => `s${index}`));
+        },
+      ),
+    );
+  });
+
+  it('a page reads the page and what the filter drops, never the services before the cursor', () => {
+    const model = new ServiceReadModel();
+    for (let index = 0; index < 10_000; index++) model.put(stateOf(`s${index}`, 'a'));
+    let looked = 0;
+    const page = model.pageCompany('a', 9_000, 50, (state) => {
+      looked += 1;
+      return state.serviceId;
+    });
+    expect(page?.items).toEqual(Array.from({ length: 50 }, (_, index) => `s${9_001 + index}`));
+    expect(looked).toBe(51);
+    expect(model.pageCompany('a', 10_000, 50, (state) => state)).toBeUndefined();
+    expect(model.pageCompany('nobody', -1, 50, (state) => state)).toEqual({
+      items: [],
+      lastSeq: -1,
+      more: false,
+    });
+  });
+
+  it('a cursor carries its sequence and filters; any other text is malformed', () => {
+    const cursor = encodeServiceCursor(41, { status: 'synced', bookable: true });
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodeServiceCursor(cursor, { status: 'synced', bookable: true })).toEqual({ seq: 41 });
+    expect(decodeServiceCursor(cursor, { status: 'synced' })).toEqual({ problem: 'other-filters' });
+    expect(decodeServiceCursor(cursor, {})).toEqual({ problem: 'other-filters' });
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        const decoded = decodeServiceCursor(text, {});
+        expect(
+          'problem' in decoded || text === encodeServiceCursor((decoded as { seq: number }).seq, {}),
+        ).toBe(true);
+      }),
+    );
+  });
+});
