@@ -92,6 +92,24 @@ async function expectStatus(
   }
 }
 
+/** Every service of the company: the listing's pages, `next` followed (docs/http-contract.md, "Pagination"). */
+async function listServices(
+  server: BenchServer,
+): Promise<Array<{ serviceId: string; sync: { status: string } }>> {
+  const items: Array<{ serviceId: string; sync: { status: string } }> = [];
+  let after: string | null = null;
+  do {
+    const query: string = after === null ? '?limit=500' : `?limit=500&after=${encodeURIComponent(after)}`;
+    const page = (await server.request('GET', `/v1/services${query}`, company.token)).json() as {
+      items: Array<{ serviceId: string; sync: { status: string } }>;
+      next: string | null;
+    };
+    items.push(...page.items);
+    after = page.next;
+  } while (after !== null);
+  return items;
+}
+
 /** Registers every service linked to an event type of its own, then edits them round by round. */
 async function drive(server: BenchServer, simulator: CalcomSimulator): Promise<void> {
   for (let i = 0; i < env.BENCH_READS_SERVICES; i++) {
@@ -109,11 +127,7 @@ async function drive(server: BenchServer, simulator: CalcomSimulator): Promise<v
       `registering ${slug}`,
     );
   }
-  const services = (
-    (await server.request('GET', '/v1/services', company.token)).json() as {
-      items: Array<{ serviceId: string }>;
-    }
-  ).items;
+  const services = await listServices(server);
   for (let round = 0; round < env.BENCH_READS_EDITS; round++) {
     for (const service of services) {
       // Alternately a field Cal.com mirrors (a sync follows) and one only the platform knows.
@@ -134,9 +148,7 @@ async function drive(server: BenchServer, simulator: CalcomSimulator): Promise<v
 
 /** The run counts only if the sync finished its work: every service holds its values in Cal.com. */
 async function expectAllSynced(server: BenchServer): Promise<void> {
-  const { items } = (await server.request('GET', '/v1/services', company.token)).json() as {
-    items: Array<{ serviceId: string; sync: { status: string } }>;
-  };
+  const items = await listServices(server);
   const unsynced = items.filter((item) => item.sync.status !== 'synced');
   if (items.length !== env.BENCH_READS_SERVICES || unsynced.length > 0) {
     throw new Error(

@@ -143,7 +143,7 @@ describe('HTTP failures', () => {
 
     expect(linked.statusCode).toBe(409);
     expect(linked.json<Envelope>().error.code).toBe('CALCOM_NOT_CONFIGURED');
-    expect(list.json()).toEqual({ items: [] });
+    expect(list.json()).toEqual({ items: [], next: null });
     expect(unlinked.statusCode).toBe(201);
     expect(unlinked.json()).toMatchObject({ companyId: 'gamma', calcom: null, sync: { status: 'never' } });
   });
