@@ -13,10 +13,10 @@ export function machine(): string {
 
 /**
  * Writes `body` between `<!-- name:start -->` and `<!-- name:end -->` of bench/README.md,
- * replacing an earlier run of the same name; a new block goes at the end of the
- * section. A block of another name (the "before" of an "after") is left as it is.
+ * replacing an earlier run of the same name; a new block goes at the end of the section
+ * under `heading` (made at the end of the file when missing). A block of another name (the "before" of an "after") is left as it is.
  */
-export function writeReadmeBlock(name: string, body: string): string {
+export function writeReadmeBlock(name: string, body: string, heading = FEED_SECTION_HEADING): string {
   const start = `<!-- ${name}:start -->`;
   const end = `<!-- ${name}:end -->`;
   const block = `${start}\n${body.trim()}\n${end}`;
@@ -26,9 +26,9 @@ export function writeReadmeBlock(name: string, body: string): string {
   if (begin >= 0 && finish > begin) {
     readme = readme.slice(0, begin) + block + readme.slice(finish + end.length);
   } else {
-    if (!readme.includes(FEED_SECTION_HEADING)) readme = `${readme.trimEnd()}\n\n${FEED_SECTION_HEADING}\n`;
-    const headingAt = readme.indexOf(FEED_SECTION_HEADING);
-    const nextHeading = readme.indexOf('\n## ', headingAt + FEED_SECTION_HEADING.length);
+    if (!readme.includes(heading)) readme = `${readme.trimEnd()}\n\n${heading}\n`;
+    const headingAt = readme.indexOf(heading);
+    const nextHeading = readme.indexOf('\n## ', headingAt + heading.length);
     const insertAt = nextHeading < 0 ? readme.length : nextHeading;
     readme = `${readme.slice(0, insertAt).trimEnd()}\n\n${block}\n${readme.slice(insertAt)}`;
   }
