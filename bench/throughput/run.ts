@@ -126,13 +126,14 @@ try {
     });
     if (response.status !== 201)
       throw new Error(`registration answered ${response.status}: ${await response.text()}`);
-    serviceIds.push(((await response.json()) as { id: string }).id);
+    serviceIds.push(((await response.json()) as { serviceId: string }).serviceId);
   }
 
   // Each client edits its own services, so no two edits race for one stream (no conflict retries).
   const deadline = performance.now() + env.BENCH_TPUT_SECONDS * 1000;
   let edits = 0;
   let failures = 0;
+  let firstFailure = '';
   const started = performance.now();
   await Promise.all(
     Array.from({ length: env.BENCH_TPUT_CLIENTS }, async (_, client) => {
@@ -144,9 +145,12 @@ try {
           headers,
           body: JSON.stringify({ description: `edit ${client}-${n}` }),
         });
-        await response.arrayBuffer();
+        const text = await response.text();
         if (response.status === 200) edits++;
-        else failures++;
+        else {
+          failures++;
+          firstFailure ||= `${response.status} ${text.slice(0, 300)}`;
+        }
       }
     }),
   );
@@ -160,7 +164,10 @@ try {
 
   const tpsAfter = await pgbenchTps();
   console.info(`pgbench after: ${tpsAfter.toFixed(0)} tps`);
-  if (failures > 0) throw new Error(`${failures} edits were not answered 200: the run does not count`);
+  if (failures > 0)
+    throw new Error(
+      `${failures} edits were not answered 200 (first: ${firstFailure}): the run does not count`,
+    );
 
   const baseline = (tpsBefore + tpsAfter) / 2;
   const share = editsPerSecond / baseline;
