@@ -87,8 +87,22 @@ export class ApiClient {
     return expectStatus(await this.post<ServiceView>(`/v1/services/${serviceId}/link`, { eventTypeId }), 200);
   }
 
+  /** Every service the listing holds, following `next` page by page (at most 1,000 pages). */
   async services(query = ''): Promise<ServiceView[]> {
-    return expectStatus(await this.get<{ items: ServiceView[] }>(`/v1/services${query}`), 200).items;
+    const items: ServiceView[] = [];
+    const separator = query === '' ? '?' : '&';
+    let after: string | null = null;
+    for (let page = 0; page < 1_000; page++) {
+      const path: string =
+        after === null
+          ? `/v1/services${query}`
+          : `/v1/services${query}${separator}after=${encodeURIComponent(after)}`;
+      const body = expectStatus(await this.get<{ items: ServiceView[]; next: string | null }>(path), 200);
+      items.push(...body.items);
+      after = body.next;
+      if (after === null) return items;
+    }
+    throw new Error('GET /v1/services kept answering another page: 1,000 pages and no end');
   }
 
   async serviceAudit(serviceId: string): Promise<AuditEntry[]> {
