@@ -11,9 +11,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { openEventStore } from '@calsync/eventstore';
-import { sha256Hex, startServer } from '@calsync/server';
 import pg from 'pg';
 import { z } from 'zod';
+import { startBenchHttpServer } from '../server/bench-server.js';
 import { count, machine, writeReadmeBlock } from '../server/readme-section.js';
 import { type SeedPlan, seed, seedOrder } from './seed.js';
 
@@ -105,26 +105,11 @@ await analyzer.connect();
 await analyzer.query('ANALYZE');
 await analyzer.end();
 
-const configPath = '/calsync-bench/feed.json';
-const configFile = JSON.stringify({
-  companies: companyIds.map((id) => ({ id, apiTokenSha256: [sha256Hex(tokenOf(id))] })),
-  http: { rateLimit: { perIpPerMinute: 10_000_000, perTokenPerMinute: 10_000_000 } },
-  reconciliation: { intervalMinutes: 0 },
-});
 const startedAt = performance.now();
-const running = await startServer({
-  env: {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: databaseUrl,
-    CALSYNC_CONFIG: configPath,
-  },
-  readFile: (path) => {
-    if (path !== configPath) throw new Error(`no such file: ${path}`);
-    return configFile;
-  },
-});
+const running = await startBenchHttpServer(
+  companyIds.map((id) => ({ id, token: tokenOf(id) })),
+  { DATABASE_URL: databaseUrl },
+);
 const startMs = performance.now() - startedAt;
 console.info(`server caught up and listening in ${Math.round(startMs)} ms`);
 

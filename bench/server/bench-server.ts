@@ -1,5 +1,12 @@
 import type { EventStore } from '@calsync/eventstore';
-import { Calsync, createLogger, loadConfig, sha256Hex } from '@calsync/server';
+import {
+  Calsync,
+  createLogger,
+  loadConfig,
+  type RunningServer,
+  sha256Hex,
+  startServer,
+} from '@calsync/server';
 
 /** A company of the benchmark's configuration file (docs/operations.md, "Configuration"). */
 export interface BenchCompany {
@@ -17,13 +24,11 @@ const unthrottled = {
   reconciliation: { intervalMinutes: 0 },
 };
 
-/**
- * The server's configuration, read by the server's own loader from a configuration file that
- * exists only in memory, plus the environment (store selection: DATABASE_URL, DATA_DIR, …).
- */
-export function benchConfig(companies: readonly BenchCompany[], env: Record<string, string> = {}) {
-  const path = '/calsync-bench/calsync.json';
-  const file = JSON.stringify({
+const configPath = '/calsync-bench/calsync.json';
+
+/** The configuration file of the benchmark's companies (in memory only: it is never written). */
+function benchConfigFile(companies: readonly BenchCompany[]): string {
+  return JSON.stringify({
     companies: companies.map((company) => ({
       id: company.id,
       apiTokenSha256: [sha256Hex(company.token)],
@@ -31,12 +36,39 @@ export function benchConfig(companies: readonly BenchCompany[], env: Record<stri
     })),
     ...unthrottled,
   });
-  const loaded = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', CALSYNC_CONFIG: path, ...env }, (wanted) => {
-    if (wanted !== path) throw new Error(`no such file: ${wanted}`);
-    return file;
-  });
+}
+
+/** Reads only the benchmark's in-memory configuration file. */
+const readBenchFile = (file: string) => (wanted: string) => {
+  if (wanted !== configPath) throw new Error(`no such file: ${wanted}`);
+  return file;
+};
+
+/**
+ * The server's configuration, read by the server's own loader from a configuration file that
+ * exists only in memory, plus the environment (store selection: DATABASE_URL, DATA_DIR, …).
+ */
+export function benchConfig(companies: readonly BenchCompany[], env: Record<string, string> = {}) {
+  const loaded = loadConfig(
+    { LOG_LEVEL: 'silent', PORT: '0', CALSYNC_CONFIG: configPath, ...env },
+    readBenchFile(benchConfigFile(companies)),
+  );
   if (loaded.isErr()) throw new Error(loaded.error.message);
   return loaded.value;
+}
+
+/**
+ * `startServer` (what `pnpm start` runs, listening on a free port of 127.0.0.1) with the
+ * benchmark's companies and the store the environment selects (e.g. DATABASE_URL).
+ */
+export function startBenchHttpServer(
+  companies: readonly BenchCompany[],
+  env: Record<string, string>,
+): Promise<RunningServer> {
+  return startServer({
+    env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', CALSYNC_CONFIG: configPath, ...env },
+    readFile: readBenchFile(benchConfigFile(companies)),
+  });
 }
 
 export interface BenchServer {

@@ -15,9 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { sha256Hex, startServer } from '@calsync/server';
+import type { RunningServer } from '@calsync/server';
 import pg from 'pg';
 import { z } from 'zod';
+import { startBenchHttpServer } from '../server/bench-server.js';
 import { count, machine, writeReadmeBlock } from '../server/readme-section.js';
 
 const run = promisify(execFile);
@@ -78,15 +79,8 @@ async function pgbenchTps(): Promise<number> {
 }
 
 const token = 'calsync-bench-throughput';
-const configPath = '/calsync-bench/throughput.json';
-const configFile = JSON.stringify({
-  companies: [{ id: 'bench', apiTokenSha256: [sha256Hex(token)] }],
-  // Limits high enough that the benchmark measures the server, not its request budgets.
-  http: { rateLimit: { perIpPerMinute: 10_000_000, perTokenPerMinute: 10_000_000 } },
-  reconciliation: { intervalMinutes: 0 },
-});
 
-let running: Awaited<ReturnType<typeof startServer>> | undefined;
+let running: RunningServer | undefined;
 try {
   const setup = new pg.Client({ connectionString: databaseUrl });
   await setup.connect();
@@ -96,19 +90,7 @@ try {
   const tpsBefore = await pgbenchTps();
   console.info(`pgbench before: ${tpsBefore.toFixed(0)} tps`);
 
-  running = await startServer({
-    env: {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: databaseUrl,
-      CALSYNC_CONFIG: configPath,
-    },
-    readFile: (path) => {
-      if (path !== configPath) throw new Error(`no such file: ${path}`);
-      return configFile;
-    },
-  });
+  running = await startBenchHttpServer([{ id: 'bench', token }], { DATABASE_URL: databaseUrl });
   const url = running.url;
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
