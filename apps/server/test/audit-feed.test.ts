@@ -10,6 +10,7 @@ import {
 } from '@calsync/eventstore';
 import { errAsync } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
+import { storeWith } from '../../../test/support/store-with.js';
 import { AuditFeed } from '../src/audit/audit-feed.js';
 
 const at = '2026-01-01T00:00:00.000Z';
@@ -56,15 +57,7 @@ function observedStore(
   readAll?: (options?: ReadAllOptions) => ReturnType<EventStore['readAll']>,
 ) {
   const seen = { eventsRead: 0, pings: 0 };
-  const store: EventStore = {
-    ...inner,
-    engine: inner.engine,
-    checkpoints: inner.checkpoints,
-    appendToStream: (...args) => inner.appendToStream(...args),
-    readStream: (...args) => inner.readStream(...args),
-    headPosition: () => inner.headPosition(),
-    subscribe: (options) => inner.subscribe(options),
-    close: () => inner.close(),
+  const store = storeWith(inner, {
     readAll: (options) =>
       (readAll ?? ((o) => inner.readAll(o)))(options).map((events) => {
         seen.eventsRead += events.length;
@@ -74,7 +67,7 @@ function observedStore(
       seen.pings += 1;
       return inner.ping();
     },
-  };
+  });
   return { store, seen };
 }
 

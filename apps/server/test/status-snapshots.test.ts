@@ -3,6 +3,7 @@ import { foldService, SERVICE_STREAM_PREFIX } from '@calsync/domain';
 import { createInMemoryEventStore, type EventStore, storeUnavailable } from '@calsync/eventstore';
 import { errAsync } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
+import { storeWith } from '../../../test/support/store-with.js';
 import { CommandBus } from '../src/commands/command-bus.js';
 import { StatusProjection } from '../src/projection/status-projection.js';
 import {
@@ -60,17 +61,8 @@ async function rebuiltFromStreams(store: EventStore) {
 }
 
 /** `inner` with its checkpoint store replaced: every other call goes through unchanged. */
-const withCheckpoints = (inner: EventStore, checkpoints: EventStore['checkpoints']): EventStore => ({
-  engine: inner.engine,
-  appendToStream: (...args) => inner.appendToStream(...args),
-  readStream: (...args) => inner.readStream(...args),
-  readAll: (...args) => inner.readAll(...args),
-  headPosition: () => inner.headPosition(),
-  subscribe: (options) => inner.subscribe(options),
-  ping: () => inner.ping(),
-  close: () => inner.close(),
-  checkpoints,
-});
+const withCheckpoints = (inner: EventStore, checkpoints: EventStore['checkpoints']): EventStore =>
+  storeWith(inner, { checkpoints });
 
 describe('the status projection’s durable checkpoint', () => {
   it('restores the snapshot and catches up from its position to the same states as a full rebuild', async () => {
@@ -226,13 +218,7 @@ describe('the status projection’s durable checkpoint', () => {
       snapshotAppends++;
       return errAsync({ code: 'EVENTSTORE.ENGINE_FAILED', message: 'disk full' });
     };
-    const store = new Proxy(inner, {
-      get: (target, key) => {
-        if (key === 'appendToStream') return refusing;
-        const value = Reflect.get(target, key);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const store = storeWith(inner, { appendToStream: refusing });
     const projection = new StatusProjection({ store, snapshotEveryEvents: 5, snapshotEveryMs: 3_600_000 });
     await projection.start();
     const bus = ServiceCommandBus.over(store, projection, randomUUID);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createInMemoryEventStore, type EventStore, engineFailed } from '@calsync/eventstore';
 import { errAsync } from 'neverthrow';
 import { afterEach, describe, expect, it } from 'vitest';
+import { storeWith } from '../../../test/support/store-with.js';
 import type { Calsync } from '../src/calsync.js';
 import { serverErrorMessage } from '../src/http/http-error.js';
 import { StatusProjection } from '../src/projection/status-projection.js';
@@ -22,18 +23,8 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const driverWords = ['ECONNREFUSED', '10.9.8.7', '5432', 'SELECT', 'constraint', 'events_pkey', 'stack'];
 
 /** `inner` with its appends replaced: every other call goes through unchanged. */
-const withAppend = (inner: EventStore, appendToStream: EventStore['appendToStream']): EventStore => ({
-  ...inner,
-  engine: inner.engine,
-  checkpoints: inner.checkpoints,
-  readStream: (...args) => inner.readStream(...args),
-  readAll: (...args) => inner.readAll(...args),
-  headPosition: () => inner.headPosition(),
-  subscribe: (options) => inner.subscribe(options),
-  ping: () => inner.ping(),
-  close: () => inner.close(),
-  appendToStream,
-});
+const withAppend = (inner: EventStore, appendToStream: EventStore['appendToStream']): EventStore =>
+  storeWith(inner, { appendToStream });
 
 /** A store whose engine answers every append with an error of its own (a constraint it broke). */
 const failingEngine = (inner: EventStore = createInMemoryEventStore()): EventStore =>
