@@ -14,7 +14,7 @@ import {
   createPostgresEventStore,
 } from '@calsync/eventstore';
 import { z } from 'zod';
-import { createBenchDatabase } from './bench-database.js';
+import { createBenchDatabase } from '../server/bench-database.js';
 import type { BenchTarget } from './bench-target.js';
 import { designNotes } from './design-notes.js';
 import { emmettTarget } from './emmett-target.js';

@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import type { RunningServer } from '@calsync/server';
 import pg from 'pg';
 import { z } from 'zod';
+import { createBenchDatabase } from '../server/bench-database.js';
 import { startBenchHttpServer } from '../server/bench-server.js';
 import { count, machine, writeReadmeBlock } from '../server/readme-section.js';
 
@@ -42,16 +43,8 @@ const THROUGHPUT_HEADING = '## Command throughput against the durable-write limi
 const GOAL_SHARE = 0.25;
 
 const serverUrl = env.BENCH_DATABASE_URL ?? env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
-const databaseName = `calsync_bench_tput_${process.pid}`;
-const databaseUrl = (() => {
-  const url = new URL(serverUrl);
-  url.pathname = `/${databaseName}`;
-  return url.toString();
-})();
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
-await admin.query(`CREATE DATABASE ${databaseName}`);
+const database = await createBenchDatabase(serverUrl, 'calsync_bench_tput');
+const databaseUrl = database.url;
 const scratch = mkdtempSync(join(tmpdir(), 'calsync-bench-tput-'));
 
 /** pgbench, single-row inserts of a small JSON document, as many clients as the edits have. */
@@ -175,7 +168,6 @@ just before and just after (their mean), so both see the same disk and the same 
   console.info(`wrote ${writeReadmeBlock(`throughput-bench:${env.BENCH_LABEL}`, body, THROUGHPUT_HEADING)}`);
 } finally {
   await running?.close();
-  await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
-  await admin.end();
+  await database.drop();
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -1,17 +1,18 @@
 import pg from 'pg';
 
 /**
- * Each run gets a database of its own: Emmett keeps its tables in `public`, and neither
- * store should see what another run (or a test) left behind.
+ * Each run gets a database of its own (named `<prefix>_<pid>`): no benchmark should see what
+ * another run (or a test) left behind, and Emmett keeps its tables in `public`.
  */
 export const createBenchDatabase = async (
   serverUrl: string,
+  prefix = 'calsync_bench',
 ): Promise<{ url: string; serverVersion: string; drop: () => Promise<void> }> => {
-  const name = `calsync_bench_${process.pid}`;
+  const name = `${prefix}_${process.pid}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   const version = await admin.query<{ server_version: string }>('SHOW server_version');
-  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
