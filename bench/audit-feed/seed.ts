@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { defaultFields } from '@calsync/domain';
 import { type EventStore, expected, type NewEvent } from '@calsync/eventstore';
 
 /**
@@ -41,26 +42,14 @@ function registered(serviceId: string, companyId: string, index: number): NewEve
       at,
       origin: 'platform',
       fields: {
+        ...defaultFields,
         name: `Service ${index}`,
         slug: `service-${index}`,
         description: 'Waschen, schneiden, föhnen',
         durationMinutes: 30,
-        isActive: true,
-        bufferBeforeMinutes: 0,
-        bufferAfterMinutes: 0,
-        minimumBookingNoticeMinutes: 0,
-        requiresConfirmation: false,
-        disableGuests: false,
         price: { amount: 3500, currency: 'EUR' },
-        branchId: null,
         category: 'Haare',
-        displayName: null,
-        isOnline: false,
         priority: 1,
-        composite: false,
-        segments: [],
-        minStaffRequired: 1,
-        assignment: null,
       },
     },
   };
