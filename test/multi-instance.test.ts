@@ -95,9 +95,14 @@ describe.skipIf(!databaseUrl)(
       for (const tenant of TENANTS) {
         for (let i = 0; i < SERVICES_PER_TEAM; i++) {
           const slug = `${tenant.id}-service-${i}`;
+          // Cal.com's price is read-only (never pushed): it matches the platform's from the start,
+          // else reconciliation rightly records a divergence and holds the pushes (docs/sync.md).
+          const price = { amount: 1000 + i, currency: 'EUR' };
           const eventTypeId = world.simulator.control.uiCreateEventType(tenant.teamId, {
             title: slug,
             slug,
+            price: price.amount,
+            currency: price.currency,
           }).id;
           const instance = pick()!;
           const created = await callInstance(instance.url!, 'POST', '/v1/services', {
@@ -106,7 +111,7 @@ describe.skipIf(!databaseUrl)(
               name: `${tenant.id} service ${i}`,
               slug,
               durationMinutes: 30,
-              price: { amount: 1000 + i, currency: 'EUR' },
+              price,
               calcom: { eventTypeId },
             },
           });
