@@ -218,11 +218,20 @@ describe.skipIf(!databaseUrl)(
       const killer = async () => {
         const random = seededRandom(seed);
         const restarts: Array<Promise<void>> = [];
+        const restartFailures: unknown[] = [];
         const log: string[] = [];
-        for (let kills = 0; kills < KILLS; ) {
-          await sleep(1_500 + random() * 2_500);
+        for (let kills = 0, attempts = 0; kills < KILLS; attempts++) {
+          if (attempts > 400 || restartFailures.length > 0) {
+            throw new Error(
+              `only ${kills} kills (${restartFailures.map(String).join('; ')})\n${world.tails()}`,
+            );
+          }
+          await sleep(1_000 + random() * 2_000);
+          // Mostly one instance down at a time, sometimes a second one while the first restarts
+          // (the survivor then holds every team).
           const live = world.live();
-          if (live.length < 2) continue;
+          const secondDown = random() < 0.25;
+          if (live.length < (secondDown ? 2 : INSTANCES)) continue;
           // Mostly the holder of a team's lease (a failover), sometimes any instance.
           const tenant = TENANTS[Math.floor(random() * TENANTS.length)]!;
           const holder = live.find((p) => p.name === world.leases.holderOf(tenant.teamId));
@@ -231,11 +240,24 @@ describe.skipIf(!databaseUrl)(
           await target.kill('SIGKILL');
           const teams = world.leases.killed(target);
           kills++;
-          log.push(`kill ${kills}: ${incarnation} (held teams [${teams.join(', ')}])`);
           const down = 300 + random() * 1_500;
-          restarts.push(sleep(down).then(() => target.start().then(() => undefined)));
+          const entry =
+            log.push(
+              `kill ${kills}: ${incarnation} (held teams [${teams.join(', ')}], ${live.length - 1} left)`,
+            ) - 1;
+          restarts.push(
+            (async () => {
+              await sleep(down);
+              const starting = Date.now();
+              await target.start();
+              log[entry] += `, back after ${down.toFixed(0)} ms down + ${Date.now() - starting} ms start`;
+            })().catch((error: unknown) => {
+              restartFailures.push(error);
+            }),
+          );
         }
         await Promise.all(restarts);
+        if (restartFailures.length > 0) throw new Error(`a restart failed: ${String(restartFailures[0])}`);
         return log;
       };
 
