@@ -57,6 +57,10 @@ export class CountingStore implements EventStore {
     private readonly cold = false,
   ) {}
 
+  get leases(): EventStore['leases'] {
+    return this.inner.leases;
+  }
+
   get engine(): string {
     return this.inner.engine;
   }
