@@ -128,6 +128,7 @@ export class CountingStore implements EventStore {
         return subscription.lastPosition;
       },
       caughtUp: () => subscription.caughtUp(),
+      reached: (position) => subscription.reached(position),
       stop: async () => {
         this.live.delete(subscription);
         await subscription.stop();

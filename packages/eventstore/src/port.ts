@@ -185,6 +185,12 @@ export interface Subscription {
   readonly lastPosition: string | undefined;
   /** Resolves once every event committed before this call has been handled. */
   caughtUp(): Promise<void>;
+  /**
+   * Resolves once every event up to and including `position` has been handled (filtered-out
+   * events count as handled). Rejects with INVALID_POSITION when the token is not of this
+   * engine; a position beyond the head simply waits, so callers bound the wait.
+   */
+  reached(position: string): Promise<void>;
   /** Stops delivering; resolves after the in-flight handler (if any) finishes. */
   stop(): Promise<void>;
 }
