@@ -120,7 +120,7 @@ describe('reconciliation runs: on demand, periodic, one at a time, scoped to the
     world = await ReconciliationWorld.start({ timers, settings: { intervalMinutes: 30 } });
     await world.linkedServices(1);
     await world.linkedServices(1, GLOBEX);
-    world.reconciler.start();
+    await world.reconciler.start();
     expect(timers.fire()).toEqual([30 * 60_000, 30 * 60_000]);
     await world.reconciler.idle();
     for (const company of [ACME, GLOBEX]) {
@@ -137,10 +137,28 @@ describe('reconciliation runs: on demand, periodic, one at a time, scoped to the
     expect(timers.pending).toBe(0);
   });
 
+  it('keeps the rhythm of the periodic runs when another reconciler takes the team over', async () => {
+    const timers = new HandTimers();
+    world = await ReconciliationWorld.start({ timers, settings: { intervalMinutes: 30 } });
+    await world.linkedServices(1);
+    timers.fire();
+    await world.reconciler.idle();
+    await world.reconciler.stop();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // As on the instance that takes the team after this one stopped: the next run is due 30
+    // minutes after the last one ended, not 30 minutes after the take-over.
+    const next = world.newReconciler();
+    await next.teamTaken(ACME.teamId);
+    const [delay] = timers.fire();
+    expect(delay).toBeLessThan(30 * 60_000 - 40);
+    expect(delay).toBeGreaterThan(29 * 60_000);
+    await next.stop();
+  });
+
   it('schedules nothing when intervalMinutes is 0', async () => {
     const timers = new HandTimers();
     world = await ReconciliationWorld.start({ timers, settings: { intervalMinutes: 0 } });
-    world.reconciler.start();
+    await world.reconciler.start();
     expect(timers.pending).toBe(0);
   });
 });

@@ -57,6 +57,10 @@ export class CountingStore implements EventStore {
     private readonly cold = false,
   ) {}
 
+  get leases(): EventStore['leases'] {
+    return this.inner.leases;
+  }
+
   get engine(): string {
     return this.inner.engine;
   }
@@ -124,6 +128,7 @@ export class CountingStore implements EventStore {
         return subscription.lastPosition;
       },
       caughtUp: () => subscription.caughtUp(),
+      reached: (position) => subscription.reached(position),
       stop: async () => {
         this.live.delete(subscription);
         await subscription.stop();

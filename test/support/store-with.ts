@@ -12,6 +12,7 @@ export type StoreParts = Partial<
     | 'ping'
     | 'close'
     | 'checkpoints'
+    | 'leases'
   >
 >;
 
@@ -31,5 +32,6 @@ export function storeWith(inner: EventStore, parts: StoreParts): EventStore {
     ping: parts.ping ?? (() => inner.ping()),
     close: parts.close ?? (() => inner.close()),
     checkpoints: parts.checkpoints ?? inner.checkpoints,
+    leases: parts.leases ?? inner.leases,
   };
 }

@@ -4,6 +4,7 @@ import type { EventStore } from '@calsync/eventstore';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { CalcomDirectory } from './calcom/calcom-directory.js';
+import { TeamLeases } from './cluster/team-leases.js';
 import { CommandBus } from './commands/command-bus.js';
 import type { AppConfig } from './config/load-config.js';
 import { ReadinessProbe } from './health/readiness-probe.js';
@@ -62,6 +63,8 @@ export class Calsync {
   readonly webhooks: WebhookInbox;
   readonly sync: SyncProcessManager;
   readonly reconciler: Reconciler;
+  /** Which teams this instance works for (docs/operations.md, "Several instances"). */
+  readonly teamLeases: TeamLeases;
   readonly logger: Logger;
   readonly clock: () => Date;
   readonly newId: () => string;
@@ -91,7 +94,15 @@ export class Calsync {
     this.commands = new ServiceCommandBus(this.bus, this.projection.serviceStates);
     this.teamSync = new TeamSyncCommands(this.bus, this.projection.teamStates, this.clock);
     this.directory = options.directory ?? new CalcomDirectory(config.companies, config.sync);
+    this.teamLeases = new TeamLeases(
+      this.store.leases,
+      () => this.directory.teams().map((access) => access.settings.teamId),
+      config.cluster,
+      this.logger.child({ component: 'cluster', instanceId: config.cluster.instanceId }),
+      () => this.clock().getTime(),
+    );
     this.sync = new SyncProcessManager({
+      owns: (teamId) => this.teamLeases.owns(teamId),
       readModel: this.readModel,
       teams: this.teams,
       projection: this.projection,
@@ -119,6 +130,20 @@ export class Calsync {
     );
     this.webhooks = new WebhookInbox(this.directory, this.readModel, this.commands, this.clock);
     this.reconciler = this.newReconciler();
+    this.teamLeases.listen({
+      taken: async (teamId) => {
+        await this.sync.takeTeam(teamId);
+        await this.reconciler.teamTaken(teamId);
+      },
+      handingOver: async (teamId) => {
+        this.reconciler.teamReleased(teamId);
+        await this.sync.handOverTeam(teamId);
+      },
+      lost: (teamId) => {
+        this.reconciler.teamReleased(teamId);
+        this.sync.dropTeam(teamId);
+      },
+    });
     this.readinessProbe = new ReadinessProbe(
       this.store,
       () => [{ name: 'status-projection', caughtUp: () => this.projection.caughtUp() }],
@@ -143,6 +168,7 @@ export class Calsync {
       clock: this.clock,
       newId: this.newId,
       logger: this.logger.child({ component: 'reconciliation' }),
+      owns: (teamId) => this.teamLeases.owns(teamId),
       ...(this.options.reconciliationTimers ? { timers: this.options.reconciliationTimers } : {}),
     });
   }
@@ -167,8 +193,10 @@ export class Calsync {
     await this.app.ready();
     // Workers start once the read models are caught up: their states are what they scan.
     await this.sync.start();
+    // This instance's share of the teams: their pending pushes and periodic runs start here.
+    await this.teamLeases.start();
     this.readinessProbe.markCaughtUp();
-    this.reconciler.start();
+    await this.reconciler.start();
     return this.app;
   }
 
@@ -182,10 +210,15 @@ export class Calsync {
     return this.readinessProbe.probe();
   }
 
-  /** Stops in order: HTTP (no new commands), workers (drain in-flight syncs), projection (last snapshot). */
+  /**
+   * Stops in order: HTTP (no new commands), reconciliation, the teams handed over (their calls in
+   * flight drain first, so the next holder does not repeat them), the sync, the projection (last
+   * snapshot).
+   */
   async stop(options: { drainMs?: number } = {}): Promise<void> {
     await this.app?.close();
     await this.reconciler.stop();
+    await this.teamLeases.stop();
     await this.sync.stop(options);
     await this.projection.stop();
   }

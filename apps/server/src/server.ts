@@ -87,6 +87,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     store = await openEventStore({
       ...config.store,
       indexedDataFields: [...auditIndexedDataFields],
+      // The store frees a silent instance's leases early enough for the next check to take them.
+      leaseTimeoutMs: config.cluster.takeoverMs - config.cluster.leaseCheckMs,
       onEmbeddedEngineBroken: (cause) => {
         logger.fatal(
           { err: cause },

@@ -24,6 +24,7 @@ export function switchableStore(inner: EventStore = createInMemoryEventStore()):
     down: false,
     engine: inner.engine,
     checkpoints: inner.checkpoints,
+    leases: inner.leases,
     appendToStream: (...args) =>
       store.down ? errAsync(storeUnavailable('append failed', unreachable())) : inner.appendToStream(...args),
     readStream: (...args) =>

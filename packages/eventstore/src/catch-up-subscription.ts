@@ -1,7 +1,7 @@
 import type { ResultAsync } from 'neverthrow';
 import { CaughtUpWaiters } from './caught-up-waiters.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
-import { isInvalidPosition } from './errors.js';
+import { invalidPosition, isInvalidPosition } from './errors.js';
 import type {
   CheckpointStore,
   ReadAllOptions,
@@ -80,6 +80,19 @@ class CatchUpSubscription implements Subscription {
       await reached;
     }
     await this.#checkpoint?.flush();
+  }
+
+  async reached(position: string): Promise<void> {
+    this.#throwIfUnusable();
+    try {
+      this.source.comparePositions(position, position);
+    } catch {
+      throw invalidPosition(position, 'unparsable');
+    }
+    if (this.#hasHandled(position)) return;
+    const reached = this.#waiters.wait(position);
+    this.#requestWake();
+    await reached;
   }
 
   async stop(): Promise<void> {

@@ -12,6 +12,8 @@ export {
 export { isEsdbUrl, toEsdbConnectionString } from './esdb/esdb-connection-string.js';
 export { createEsdbEventStore, type EsdbEventStoreOptions } from './esdb/esdb-event-store.js';
 export { checkExpectedRevision, NO_STREAM_REVISION, satisfiesExpectedRevision } from './expected-revision.js';
+export { createLocalLeaseStore } from './leases/local-lease-store.js';
+export { createStreamLeaseStore, LEASE_STREAM_PREFIX } from './leases/stream-lease-store.js';
 export { createInMemoryEventStore } from './memory/memory-event-store.js';
 export { type OpenEventStoreConfig, openEventStore } from './open-event-store.js';
 export * from './port.js';

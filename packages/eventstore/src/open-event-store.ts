@@ -19,6 +19,8 @@ const openConfigSchema = z.object({
   onEmbeddedEngineBroken: z
     .custom<(cause: unknown) => void>((value) => typeof value === 'function')
     .optional(),
+  /** Leases of a process that stopped confirming are freed after this long (docs/operations.md). */
+  leaseTimeoutMs: z.number().int().positive().optional(),
   /** Bounds on every wait for PostgreSQL (docs/limits.md); the server passes its `store` config. */
   timeouts: z
     .object({
@@ -47,15 +49,19 @@ export const openEventStore = async (config: OpenEventStoreConfig): Promise<Even
     timeouts,
     onEmbeddedEngineBroken,
     indexedDataFields,
+    leaseTimeoutMs,
   } = openConfigSchema.parse(config);
+  const leases = leaseTimeoutMs === undefined ? {} : { leaseTimeoutMs };
   const indexed = indexedDataFields === undefined ? {} : { indexedDataFields };
-  if (eventstoreUrl !== undefined) return createEsdbEventStore({ connectionString: eventstoreUrl });
+  if (eventstoreUrl !== undefined)
+    return createEsdbEventStore({ connectionString: eventstoreUrl, ...leases });
   if (databaseUrl !== undefined) {
     return createPostgresEventStore({
       connectionString: databaseUrl,
       ...(databaseSchema === undefined ? {} : { schema: databaseSchema }),
       ...(timeouts === undefined ? {} : { timeouts }),
       ...indexed,
+      ...leases,
     });
   }
   return createPgliteEventStore({

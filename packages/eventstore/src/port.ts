@@ -185,6 +185,12 @@ export interface Subscription {
   readonly lastPosition: string | undefined;
   /** Resolves once every event committed before this call has been handled. */
   caughtUp(): Promise<void>;
+  /**
+   * Resolves once every event up to and including `position` has been handled (filtered-out
+   * events count as handled). Rejects with INVALID_POSITION when the token is not of this
+   * engine; a position beyond the head simply waits, so callers bound the wait.
+   */
+  reached(position: string): Promise<void>;
   /** Stops delivering; resolves after the in-flight handler (if any) finishes. */
   stop(): Promise<void>;
 }
@@ -197,9 +203,43 @@ export interface CheckpointStore {
   store(name: string, position: string): ResultAsync<void, StoreFailure>;
 }
 
+/**
+ * Exclusive named leases held through the store (docs/operations.md, "Several instances"): at most
+ * one process holds a name at a time. A process holds its leases through one lease session; when
+ * the session ends (the process died, or it stopped answering for the store's lease timeout) the
+ * store frees every lease of it, so another process can take them.
+ */
+export interface LeaseStore {
+  /**
+   * False when only this process can use the store (memory, the embedded engine behind its
+   * folder lock): every lease is granted at once. True when other processes may hold leases.
+   */
+  readonly shared: boolean;
+  /** Takes `name` unless another process holds it; true when this process holds it now. */
+  tryAcquire(name: string): ResultAsync<boolean, StoreFailure>;
+  /** Gives `name` up at once (nothing happens when this process does not hold it). */
+  release(name: string): ResultAsync<void, StoreFailure>;
+  /**
+   * A round trip on the lease session: it proves the session (and every lease this process holds)
+   * still stands, and keeps it from timing out. An error means the session is gone and every
+   * lease with it; the next `tryAcquire` opens a new session.
+   */
+  confirm(): ResultAsync<void, StoreFailure>;
+  /** The names this process holds, as far as it knows (`confirm` checks it with the store). */
+  held(): ReadonlySet<string>;
+  /** Whether any process, this one included, holds `name` now. */
+  isHeldAnywhere(name: string): ResultAsync<boolean, StoreFailure>;
+  /** How many processes have a lease session on this store now, this one included (at least 1). */
+  members(): ResultAsync<number, StoreFailure>;
+  /** Calls `listener` when the session ended by itself (a dropped connection): every lease is lost. */
+  onLost(listener: () => void): () => void;
+}
+
 export interface EventStore {
   /** Engine name for logs and health: memory, pglite, postgres, esdb. */
   readonly engine: string;
+  /** Exclusive leases between the processes using this store. */
+  readonly leases: LeaseStore;
   appendToStream(
     streamName: string,
     events: NewEvent[],

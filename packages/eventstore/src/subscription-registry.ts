@@ -12,6 +12,7 @@ export class SubscriptionRegistry {
         return subscription.lastPosition;
       },
       caughtUp: () => subscription.caughtUp(),
+      reached: (position) => subscription.reached(position),
       stop: async () => {
         await subscription.stop();
         running.delete(subscription);

@@ -32,6 +32,28 @@ export const describeSubscriptionConformance = ({ store }: ConformanceContext): 
       expect(subscription.lastPosition).toBe(stored.at(-1)?.position);
     });
 
+    it('reaches a position another writer returned, also one of a stream it filters out', async () => {
+      const prefix = uniquePrefix('reached');
+      const { subscription, received } = recordingSubscriber(store(), {
+        streamPrefixes: [`${prefix}service-`],
+      });
+      await subscription.caughtUp();
+      const wanted = (
+        await store().appendToStream(`${prefix}service-1`, [newEvent('Wanted')], expected.any)
+      )._unsafeUnwrap();
+      await subscription.reached(wanted.position);
+      expect(received.map((event) => event.type)).toEqual(['Wanted']);
+      const other = (
+        await store().appendToStream(`${prefix}booking-1`, [newEvent('Unwanted')], expected.any)
+      )._unsafeUnwrap();
+      await subscription.reached(other.position);
+      await subscription.reached(wanted.position);
+      await expect(subscription.reached('not a position')).rejects.toMatchObject({
+        code: 'EVENTSTORE.INVALID_POSITION',
+      });
+      await subscription.stop();
+    });
+
     it('hands over only events of streams with its prefixes', async () => {
       const prefix = uniquePrefix('prefix');
       const { subscription, received } = recordingSubscriber(store(), {

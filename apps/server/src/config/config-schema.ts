@@ -76,6 +76,11 @@ export const fileConfigSchema = z.strictObject({
       trustProxy: z
         .union([z.boolean(), z.number().int().min(1), z.string().min(1), z.array(z.string().min(1))])
         .default(false),
+      /**
+       * How long a query waits for this instance's projection to reach the position it must
+       * reflect (read-your-writes across instances, docs/operations.md); then 503 PROJECTION_BEHIND.
+       */
+      consistencyWaitMs: z.number().int().min(0).max(30_000).default(3_000),
     })
     .refine((http) => http.headersTimeoutMs <= http.requestTimeoutMs, {
       message: 'headersTimeoutMs must not exceed requestTimeoutMs',
@@ -100,6 +105,25 @@ export const fileConfigSchema = z.strictObject({
       idleInTransactionTimeoutMs: z.number().int().min(100).default(10_000),
       /** Connections in the PostgreSQL pool. */
       poolSize: z.number().int().min(2).max(100).default(10),
+    })
+    .prefault({}),
+  /** Several instances on one store (docs/operations.md, "Several instances"). */
+  cluster: z
+    .strictObject({
+      /** This instance's name in logs and leases; default `<hostname>-<pid>-<random>`. */
+      instanceId: z
+        .string()
+        .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits, ".", "_", ":" or "-" (at most 100)')
+        .optional(),
+      /** How often an instance confirms its team leases and looks for teams to take or hand over. */
+      leaseCheckMs: z.number().int().min(50).max(60_000).default(1_000),
+      /** After an instance died, another one takes its teams within this time. */
+      takeoverMs: z.number().int().min(150).max(600_000).default(10_000),
+    })
+    .refine((cluster) => cluster.takeoverMs >= 3 * cluster.leaseCheckMs, {
+      message:
+        'takeoverMs must be at least three times leaseCheckMs (a lease is confirmed several times before it could expire)',
+      path: ['takeoverMs'],
     })
     .prefault({}),
   /** When `/health/ready` says ready (docs/operations.md). */
@@ -138,5 +162,10 @@ export const envSchema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   CALSYNC_CONFIG: z.string().min(1).optional(),
+  /** Overrides `cluster.instanceId`. */
+  CALSYNC_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits, ".", "_", ":" or "-" (at most 100)')
+    .optional(),
 });
 export type EnvConfig = z.output<typeof envSchema>;

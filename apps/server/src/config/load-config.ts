@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { err, ok, type Result } from 'neverthrow';
 import type { z } from 'zod';
 import { type EnvConfig, envSchema, type FileConfig, fileConfigSchema } from './config-schema.js';
@@ -32,6 +33,8 @@ export interface AppConfig {
   reconciliation: FileConfig['reconciliation'];
   http: FileConfig['http'];
   readiness: FileConfig['readiness'];
+  /** `instanceId` always set: the configured one, CALSYNC_INSTANCE_ID, or one made up at start-up. */
+  cluster: Omit<FileConfig['cluster'], 'instanceId'> & { instanceId: string };
   /** Set when no CALSYNC_CONFIG was given: a demo company on the bundled Cal.com simulator. */
   demo: { token: string; apiKey: string; webhookSecret: string; teamId: number } | null;
 }
@@ -50,6 +53,15 @@ export const DEMO = {
   webhookSecret: 'demo-webhook-secret',
   teamId: 42,
 } as const;
+
+/** `<hostname>-<pid>-<4 hex>`: distinct per container and per process, readable in logs. */
+function defaultInstanceId(): string {
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9._:-]/g, '')
+      .slice(0, 60) || 'host';
+  return `${host}-${process.pid}-${randomBytes(2).toString('hex')}`;
+}
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -107,6 +119,10 @@ export function loadConfig(
     reconciliation: file.reconciliation,
     http: file.http,
     readiness: file.readiness,
+    cluster: {
+      ...file.cluster,
+      instanceId: vars.CALSYNC_INSTANCE_ID ?? file.cluster.instanceId ?? defaultInstanceId(),
+    },
   });
   if (!vars.CALSYNC_CONFIG) {
     const file = fileConfigSchema.parse({

@@ -39,7 +39,15 @@ export interface ReconcilerDeps {
   logger: Logger;
   /** Defaults to Node's (unref'd) timers; tests move time on by hand. */
   timers?: SyncTimers;
+  /** Whether this instance works for the team (its lease, docs/operations.md); default: every team. */
+  owns?: (teamId: number) => boolean;
 }
+
+/** The actor of periodic runs: their times set when the next one is due. */
+const PERIODIC_ACTOR = 'calcom:reconciliation';
+
+/** The lease a run holds while it runs: one run per team at a time across every instance. */
+export const runLeaseName = (teamId: number): string => `reconciliation-run-${teamId}`;
 
 export interface RunStarted {
   runId: string;
@@ -72,14 +80,46 @@ export class Reconciler {
   constructor(private readonly deps: ReconcilerDeps) {}
 
   /**
-   * Schedules a periodic apply run per configured team, every `intervalMinutes` after the last one
-   * ended. A team already scheduled stays as it is, so a second start schedules nothing more.
+   * Schedules a periodic apply run per team this instance works for, `intervalMinutes` after the
+   * last periodic run of the team ended (read from the store, so a team taken over from another
+   * instance keeps its rhythm). A team already scheduled stays as it is.
    */
-  start(): void {
+  async start(): Promise<void> {
     this.stopped = false;
-    if (this.deps.settings.intervalMinutes <= 0) return;
-    for (const access of this.deps.directory.teams())
-      if (!this.timers.has(access.settings.teamId)) this.schedule(access);
+    await Promise.all(
+      this.deps.directory
+        .teams()
+        .filter((access) => this.owns(access.settings.teamId))
+        .map((access) => this.teamTaken(access.settings.teamId)),
+    );
+  }
+
+  /** This instance now works for the team: its periodic runs are scheduled here. */
+  async teamTaken(teamId: number): Promise<void> {
+    if (this.stopped || this.deps.settings.intervalMinutes <= 0 || this.timers.has(teamId)) return;
+    const access = this.deps.directory.teams().find((team) => team.settings.teamId === teamId);
+    if (!access) return;
+    this.timers.set(teamId, () => {}); // claimed while the last run is read
+    let last: number | null = null;
+    try {
+      last = lastPeriodicRunAt(await readRunEvents(this.deps.store, teamId));
+    } catch (cause) {
+      this.deps.logger.warn(
+        { err: cause, teamId },
+        'could not read the last reconciliation run; the next one is a full interval away',
+      );
+    }
+    this.timers.delete(teamId);
+    if (this.stopped || !this.owns(teamId)) return;
+    const intervalMs = this.deps.settings.intervalMinutes * 60_000;
+    const now = this.deps.clock().getTime();
+    this.schedule(access, last === null ? intervalMs : Math.max(0, last + intervalMs - now));
+  }
+
+  /** The team went to another instance: its periodic runs are that instance's now. */
+  teamReleased(teamId: number): void {
+    this.timers.get(teamId)?.();
+    this.timers.delete(teamId);
   }
 
   /** Stops scheduling and waits for the runs under way to end. */
@@ -104,6 +144,15 @@ export class Reconciler {
     const { teamId } = access.settings;
     const running = this.active.get(teamId);
     if (running) return ok({ runId: running.view.runId, alreadyRunning: true });
+    const lease = await this.deps.store.leases.tryAcquire(runLeaseName(teamId));
+    if (lease.isErr()) {
+      this.deps.logger.warn({ err: lease.error, teamId }, 'reconciliation run not started: store failed');
+      return err(storeUnavailable());
+    }
+    if (!lease.value) return this.runningElsewhere(companyId, teamId);
+    // Another request of this process may have started one while the lease was asked for.
+    const raced = this.active.get(teamId);
+    if (raced) return ok({ runId: raced.view.runId, alreadyRunning: true });
 
     const runId = this.deps.newId();
     const started = {
@@ -121,16 +170,45 @@ export class Reconciler {
       await recordRunEvent(this.deps.store, teamId, started, this.deps.newId());
     } catch (cause) {
       this.active.delete(teamId);
+      await this.releaseRunLease(teamId);
       finish(view);
       this.deps.logger.warn({ err: cause, runId }, 'reconciliation run could not be recorded: store failed');
       return err(storeUnavailable());
     }
-    void this.complete(access, view).then((final) => {
+    void this.complete(access, view).then(async (final) => {
       this.active.delete(teamId);
       this.remember(final);
+      await this.releaseRunLease(teamId);
       finish(final);
     });
     return ok({ runId, alreadyRunning: false });
+  }
+
+  /** Another instance holds the team's run lease: its run is the one under way. */
+  private async runningElsewhere(
+    companyId: string,
+    teamId: number,
+  ): Promise<Result<RunStarted, ReconciliationError>> {
+    let events: Awaited<ReturnType<typeof readRunEvents>>;
+    try {
+      events = await readRunEvents(this.deps.store, teamId);
+    } catch (cause) {
+      this.deps.logger.warn({ err: cause, teamId }, 'reconciliation run could not be read: store failed');
+      return err(storeUnavailable());
+    }
+    const runId = lastStartedRun(events, companyId);
+    if (runId === null) return err(storeUnavailable());
+    return ok({ runId, alreadyRunning: true });
+  }
+
+  private async releaseRunLease(teamId: number): Promise<void> {
+    const released = await this.deps.store.leases.release(runLeaseName(teamId));
+    if (released.isErr())
+      this.deps.logger.warn({ err: released.error, teamId }, 'could not give the run lease up');
+  }
+
+  private owns(teamId: number): boolean {
+    return this.deps.owns?.(teamId) ?? true;
   }
 
   /** Resolves when the run has ended (tests, the CLI's in-process use); undefined for an unknown run. */
@@ -157,7 +235,12 @@ export class Reconciler {
     let view = known;
     if (!view) {
       try {
-        view = runViewOf(await readRunEvents(this.deps.store, teamId), runId, (id) => this.isActive(id));
+        const events = await readRunEvents(this.deps.store, teamId);
+        // A run under way on another instance holds the team's run lease; without it, it was cut short.
+        const elsewhere =
+          runViewOf(events, runId, () => true)?.state === 'running' &&
+          (await this.deps.store.leases.isHeldAnywhere(runLeaseName(teamId))).unwrapOr(true);
+        view = runViewOf(events, runId, (id) => elsewhere || this.isActive(id));
       } catch (cause) {
         this.deps.logger.warn({ err: cause, runId }, 'reconciliation run could not be read: store failed');
         return err(storeUnavailable());
@@ -223,11 +306,11 @@ export class Reconciler {
     return foldRunEvent(view, ending) ?? view;
   }
 
-  private schedule(access: CompanyCalcomAccess): void {
+  private schedule(access: CompanyCalcomAccess, delayMs = this.deps.settings.intervalMinutes * 60_000): void {
     if (this.stopped) return;
     const teamId = access.settings.teamId;
     const timers = this.deps.timers ?? realTimers;
-    const cancel = timers.schedule(this.deps.settings.intervalMinutes * 60_000, () => {
+    const cancel = timers.schedule(delayMs, () => {
       const tick = this.tick(access).finally(() => this.ticks.delete(tick));
       this.ticks.add(tick);
     });
@@ -235,7 +318,10 @@ export class Reconciler {
   }
 
   private async tick(access: CompanyCalcomAccess): Promise<void> {
-    const started = await this.run(access.companyId, 'apply', 'calcom:reconciliation');
+    this.timers.delete(access.settings.teamId);
+    // Handed over meanwhile: the team's new holder schedules it.
+    if (!this.owns(access.settings.teamId)) return;
+    const started = await this.run(access.companyId, 'apply', PERIODIC_ACTOR);
     if (started.isErr()) {
       this.deps.logger.error(
         { teamId: access.settings.teamId, error: started.error },
@@ -244,7 +330,7 @@ export class Reconciler {
     } else {
       await this.waitForRun(started.value.runId);
     }
-    this.schedule(access);
+    if (this.owns(access.settings.teamId) && !this.timers.has(access.settings.teamId)) this.schedule(access);
   }
 
   private isActive(runId: string): boolean {
@@ -261,4 +347,28 @@ export class Reconciler {
   private now(): string {
     return this.deps.clock().toISOString();
   }
+}
+
+/** When the team's last periodic run ended (or started, if it never ended); null when none ran. */
+function lastPeriodicRunAt(events: Awaited<ReturnType<typeof readRunEvents>>): number | null {
+  const periodic = new Set<string>();
+  let last: number | null = null;
+  for (const event of events) {
+    if (event.type === 'ReconciliationStarted') {
+      if (event.data.actor !== PERIODIC_ACTOR) continue;
+      periodic.add(event.data.runId);
+    } else if (!periodic.has(event.data.runId)) continue;
+    last = Date.parse(event.data.at);
+  }
+  return last;
+}
+
+/** The run of the company started last (the one another instance is running), or null. */
+function lastStartedRun(events: Awaited<ReturnType<typeof readRunEvents>>, companyId: string): string | null {
+  for (let index = events.length - 1; index >= 0; index--) {
+    const event = events[index];
+    if (event?.type === 'ReconciliationStarted' && event.data.companyId === companyId)
+      return event.data.runId;
+  }
+  return null;
 }

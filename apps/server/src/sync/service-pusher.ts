@@ -47,6 +47,8 @@ export interface ServicePusherDeps {
   pokeTeam: (teamId: number) => void;
   /** True once shutdown gave up waiting: outcomes that arrive later are not recorded. */
   abandoned: () => boolean;
+  /** Whether this instance works for the team now (it holds the team's lease, docs/operations.md). */
+  owns: (teamId: number) => boolean;
 }
 
 /**
@@ -74,7 +76,7 @@ export class ServicePusher {
   readiness(serviceId: string): Readiness {
     const state = this.deps.readModel.get(serviceId);
     const plan = state ? nextPush(state) : null;
-    if (!plan || this.isHeld(plan.teamId)) return { kind: 'none' };
+    if (!plan || this.isHeld(plan.teamId) || !this.deps.owns(plan.teamId)) return { kind: 'none' };
     const interval = this.deps.policy.minPushIntervalMs ?? DEFAULT_MIN_PUSH_INTERVAL_MS;
     const retryAt = Math.max(
       plan.notBefore === null ? 0 : Date.parse(plan.notBefore),

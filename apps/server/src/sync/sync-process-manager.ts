@@ -31,7 +31,12 @@ export interface SyncProcessManagerDeps {
   logger: Logger;
   newId?: () => string;
   timers?: SyncTimers;
+  /** Whether this instance works for the team now (its lease, docs/operations.md); default: every team. */
+  owns?: (teamId: number) => boolean;
 }
+
+/** How long a team handed over to another instance waits for its calls in flight. */
+export const HAND_OVER_DRAIN_MS = 5_000;
 
 /**
  * The outbound sync process manager (docs/sync.md). Every SyncRequested without an outcome is pushed
@@ -54,6 +59,7 @@ export class SyncProcessManager {
       newId: deps.newId ?? randomUUID,
       pokeTeam: (teamId) => this.pokeTeam(teamId),
       abandoned: () => this.state === 'stopped',
+      owns: deps.owns ?? (() => true),
     });
     this.scheduler = new SyncScheduler({
       concurrencyPerLane: deps.policy.concurrencyPerTeam ?? DEFAULT_CONCURRENCY_PER_TEAM,
@@ -129,6 +135,34 @@ export class SyncProcessManager {
       if (this.state !== 'running' || this.scheduler.scheduledCount() === 0) return;
       await this.scheduler.nextWake();
     }
+  }
+
+  /**
+   * This instance now works for the team: once the projection holds everything the previous
+   * holder recorded (so nothing it finished is pushed again), its pending requests are scheduled.
+   */
+  async takeTeam(teamId: number): Promise<void> {
+    await this.deps.projection.caughtUp();
+    this.pokeTeam(teamId);
+  }
+
+  /**
+   * The team goes to another instance (its readiness already says none here): waits for its calls
+   * in flight to record their outcomes, so that the next holder does not push them again.
+   */
+  async handOverTeam(teamId: number, drainMs = HAND_OVER_DRAIN_MS): Promise<void> {
+    if (this.state !== 'running') return;
+    const unfinished = await this.scheduler.drainLane(teamId, drainMs);
+    if (unfinished.length > 0)
+      this.logger.warn(
+        { teamId, unfinished },
+        'handed a team over with calls in flight; its next holder pushes them again',
+      );
+  }
+
+  /** The team's lease was lost: nothing more is dispatched for it (calls in flight cannot be recalled). */
+  dropTeam(teamId: number): void {
+    this.pokeTeam(teamId);
   }
 
   private pokeTeam(teamId: number): void {

@@ -37,7 +37,7 @@ interface Lane {
 export class SyncScheduler {
   private readonly lanes = new Map<number, Lane>();
   private readonly queued = new Set<string>();
-  private readonly running = new Map<string, Promise<void>>();
+  private readonly running = new Map<string, { lane: number; call: Promise<void> }>();
   private readonly timers = new Map<
     string,
     { at: number; reason: 'retry' | 'coalesce'; cancel: () => void }
@@ -102,7 +102,7 @@ export class SyncScheduler {
     this.releaseWakeWaiters();
     this.queued.clear();
     this.lanes.clear();
-    const calls = [...this.running.values()];
+    const calls = [...this.running.values()].map((running) => running.call);
     let deadline: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all(calls),
@@ -113,6 +113,23 @@ export class SyncScheduler {
     clearTimeout(deadline);
     this.settleQuiet(true);
     return [...this.running.keys()];
+  }
+
+  /**
+   * Resolves when the calls in flight in `lane` have ended, or after `drainMs`; returns the services
+   * still in flight then. Meant for a lane that gets no new work (its readiness says none).
+   */
+  async drainLane(lane: number, drainMs: number): Promise<string[]> {
+    const inLane = () => [...this.running].filter(([, running]) => running.lane === lane);
+    let deadline: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(inLane().map(([, running]) => running.call)),
+      new Promise<void>((resolve) => {
+        deadline = setTimeout(resolve, clampTimerDelay(drainMs));
+      }),
+    ]);
+    clearTimeout(deadline);
+    return inLane().map(([serviceId]) => serviceId);
   }
 
   private laneOf(lane: number): Lane {
@@ -145,7 +162,7 @@ export class SyncScheduler {
         this.pump(laneId);
         this.settleQuiet();
       });
-      this.running.set(serviceId, call);
+      this.running.set(serviceId, { lane: laneId, call });
     }
   }
 

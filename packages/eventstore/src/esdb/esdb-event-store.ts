@@ -18,6 +18,7 @@ import { err, errAsync, ok, okAsync, ResultAsync } from 'neverthrow';
 import { z } from 'zod';
 import { matchesDataFilter } from '../data-field-filter.js';
 import { engineFailed, invalidPosition, storeFailure, wrongExpectedRevision } from '../errors.js';
+import { createStreamLeaseStore } from '../leases/stream-lease-store.js';
 import { distinctById, type ValidNewEvent, validateNewEvents } from '../new-event.js';
 import type {
   AppendError,
@@ -25,6 +26,7 @@ import type {
   CheckpointStore,
   EventStore,
   ExpectedRevision,
+  LeaseStore,
   NewEvent,
   ReadAllOptions,
   ReadError,
@@ -41,7 +43,13 @@ import { compareEsdbPositionTokens, encodeEsdbPosition, parseEsdbPosition } from
 import { isWantedEvent, recordedEventOf } from './esdb-recorded-event.js';
 import { EsdbSubscription } from './esdb-subscription.js';
 
-const esdbOptionsSchema = z.object({ connectionString: z.string() });
+const esdbOptionsSchema = z.object({
+  connectionString: z.string(),
+  /** A lease not renewed for this long is free (docs/operations.md, "Several instances"). */
+  leaseTimeoutMs: z.number().int().positive().default(9_000),
+});
+/** Events kept per lease stream (the holder is in the last one). */
+const LEASE_STREAM_MAX_COUNT = 8;
 
 export type EsdbEventStoreOptions = z.input<typeof esdbOptionsSchema>;
 
@@ -67,8 +75,20 @@ class EsdbEventStore implements EventStore {
   readonly checkpoints: CheckpointStore;
   readonly #subscriptions = new SubscriptionRegistry();
 
-  constructor(private readonly client: EventStoreDBClient) {
+  readonly leases: LeaseStore;
+
+  constructor(
+    private readonly client: EventStoreDBClient,
+    leaseTimeoutMs: number,
+  ) {
     this.checkpoints = esdbCheckpointStore(client);
+    // Lease streams keep only their last events: a renewal every few seconds adds up otherwise.
+    this.leases = createStreamLeaseStore(this, {
+      sessionTimeoutMs: leaseTimeoutMs,
+      onStreamCreated: async (stream) => {
+        await client.setStreamMetadata(stream, { maxCount: LEASE_STREAM_MAX_COUNT });
+      },
+    });
   }
 
   appendToStream(
@@ -291,7 +311,7 @@ class EsdbEventStore implements EventStore {
 
 /** EventStoreDB/KurrentDB at an esdb://, esdb+discover:// or kurrentdb:// URL. */
 export const createEsdbEventStore = async (options: EsdbEventStoreOptions): Promise<EventStore> => {
-  const { connectionString } = esdbOptionsSchema.parse(options);
+  const { connectionString, leaseTimeoutMs } = esdbOptionsSchema.parse(options);
   const client = EventStoreDBClient.connectionString(toEsdbConnectionString(connectionString));
-  return new EsdbEventStore(client);
+  return new EsdbEventStore(client, leaseTimeoutMs);
 };

@@ -65,6 +65,13 @@ export class EsdbSubscription implements Subscription {
     await this.#checkpoint?.flush();
   }
 
+  async reached(position: string): Promise<void> {
+    if (this.#failure) throw this.#failure.error;
+    if (this.#stopped) throw new Error('The subscription is stopped');
+    if (parseEsdbPosition(position) === undefined) throw invalidPosition(position, 'unparsable');
+    if (!this.#reached(position)) await this.#waiters.wait(position);
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     await this.#current?.unsubscribe().catch(() => undefined);

@@ -3,6 +3,7 @@ import { startCatchUpSubscription } from '../catch-up-subscription.js';
 import { matchesDataFilter } from '../data-field-filter.js';
 import { invalidPosition } from '../errors.js';
 import { checkExpectedRevision, NO_STREAM_REVISION } from '../expected-revision.js';
+import { createLocalLeaseStore } from '../leases/local-lease-store.js';
 import { distinctById, validateNewEvents } from '../new-event.js';
 import type {
   AppendError,
@@ -10,6 +11,7 @@ import type {
   CheckpointStore,
   EventStore,
   ExpectedRevision,
+  LeaseStore,
   NewEvent,
   ReadAllOptions,
   ReadError,
@@ -41,6 +43,7 @@ const deepFreeze = <T>(value: T): T => {
 
 class InMemoryEventStore implements EventStore {
   readonly engine = 'memory';
+  readonly leases: LeaseStore = createLocalLeaseStore();
   /** `all[n]` holds sequence n + 1. */
   readonly #all: RecordedEvent[] = [];
   readonly #streams = new Map<string, MemoryStream>();

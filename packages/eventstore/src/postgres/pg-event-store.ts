@@ -1,6 +1,7 @@
 import { err, ok, type Result } from 'neverthrow';
 import pg from 'pg';
 import { z } from 'zod';
+import { createPgLeaseStore } from '../leases/pg-lease-store.js';
 import type { EventStore } from '../port.js';
 import { indexedDataFieldSchema } from './schema-sql.js';
 import type { SqlClient } from './sql-client.js';
@@ -15,6 +16,11 @@ const postgresOptionsSchema = z.object({
   pollIntervalMs: z.number().int().positive().optional(),
   /** Top-level data fields that `readAll({ where })` finds by index (schema-sql.ts). */
   indexedDataFields: z.array(indexedDataFieldSchema).optional(),
+  /**
+   * The lease session is ended by the server after this long without a confirmation, freeing its
+   * leases (docs/operations.md, "Several instances").
+   */
+  leaseTimeoutMs: z.number().int().positive().default(9_000),
   /** Bounds on every wait for PostgreSQL (docs/limits.md); defaults below. */
   timeouts: z
     .object({
@@ -126,7 +132,7 @@ const pgSqlClient = (pool: pg.Pool, config: pg.ClientConfig): SqlClient => ({
 
 /** The server engine: PostgreSQL at `connectionString`, tables in `schema` (created if missing). */
 export const createPostgresEventStore = async (options: PostgresEventStoreOptions): Promise<EventStore> => {
-  const { connectionString, schema, poolSize, pollIntervalMs, timeouts, indexedDataFields } =
+  const { connectionString, schema, poolSize, pollIntervalMs, timeouts, indexedDataFields, leaseTimeoutMs } =
     postgresOptionsSchema.parse(options);
   const config = connectionConfig(connectionString, timeouts);
   const pool = new pg.Pool({ ...config, max: timeouts.poolSize ?? poolSize ?? 10 });
@@ -138,6 +144,11 @@ export const createPostgresEventStore = async (options: PostgresEventStoreOption
       client: pgSqlClient(pool, config),
       schema: schema ?? 'calsync',
       pollIntervalMs,
+      leases: createPgLeaseStore({
+        connection: config,
+        schema: schema ?? 'calsync',
+        sessionTimeoutMs: leaseTimeoutMs,
+      }),
       ...(indexedDataFields === undefined ? {} : { indexedDataFields }),
     });
     const ping = store.ping.bind(store);

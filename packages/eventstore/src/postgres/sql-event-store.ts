@@ -7,6 +7,7 @@ import {
   storeFailure,
   wrongExpectedRevision,
 } from '../errors.js';
+import { createLocalLeaseStore } from '../leases/local-lease-store.js';
 import { validateNewEvents } from '../new-event.js';
 import type {
   AppendError,
@@ -14,6 +15,7 @@ import type {
   CheckpointStore,
   EventStore,
   ExpectedRevision,
+  LeaseStore,
   NewEvent,
   ReadAllOptions,
   ReadError,
@@ -44,6 +46,8 @@ export interface SqlEventStoreOptions {
   pollIntervalMs?: number;
   /** Top-level data fields that `readAll({ where })` finds by index (see schema-sql.ts). */
   indexedDataFields?: readonly string[];
+  /** Leases shared with other processes (PostgreSQL); default: this process is the only one. */
+  leases?: LeaseStore & { close?: () => Promise<void> };
 }
 
 const DEFAULT_READ_ALL_COUNT = 1000;
@@ -102,6 +106,7 @@ class SqlEventStore implements EventStore {
     private readonly client: SqlClient,
     private readonly schema: SqlSchema,
     private readonly pollIntervalMs: number,
+    readonly leases: LeaseStore & { close?: () => Promise<void> },
   ) {
     this.#batcher = new AppendBatcher(
       async (appends) =>
@@ -248,6 +253,7 @@ class SqlEventStore implements EventStore {
 
   async close(): Promise<void> {
     await this.#subscriptions.stopAll();
+    await this.leases.close?.();
     const unlisten = await this.#unlisten;
     await unlisten?.();
     await this.client.close();
@@ -274,5 +280,6 @@ export const openSqlEventStore = async (options: SqlEventStoreOptions): Promise<
     options.client,
     schema,
     options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+    options.leases ?? createLocalLeaseStore(),
   );
 };
