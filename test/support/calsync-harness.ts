@@ -29,6 +29,8 @@ export interface HarnessOptions {
   store?: Record<string, unknown>;
   /** The `readiness` section of the configuration file (docs/operations.md). */
   readiness?: Record<string, unknown>;
+  /** The `cluster` section of the configuration file (docs/operations.md, "Several instances"). */
+  cluster?: Record<string, unknown>;
 }
 
 /** The two spellings relays use for an event-type change (docs/sync.md); Cal.com itself sends neither. */
@@ -48,6 +50,8 @@ export class CalsyncHarness {
     private readonly options: HarnessOptions,
     private running: RunningServer,
   ) {}
+
+  private readonly siblings = new Set<RunningServer>();
 
   static async start(options: HarnessOptions): Promise<CalsyncHarness> {
     const tenants = options.tenants ?? defaultTenants;
@@ -164,8 +168,22 @@ export class CalsyncHarness {
     this.running = await startServer(serverOptions(this.configDir, this.store, this.options, port));
   }
 
+  /** Another instance of the server on the same store and configuration (docs/operations.md, "Several instances"). */
+  async startSibling(): Promise<RunningServer> {
+    const sibling = await startServer(serverOptions(this.configDir, this.store, this.options));
+    this.siblings.add(sibling);
+    return sibling;
+  }
+
+  /** Stops a sibling (SIGTERM-like: it hands its teams over). */
+  async stopSibling(sibling: RunningServer): Promise<void> {
+    this.siblings.delete(sibling);
+    await sibling.close();
+  }
+
   async close(): Promise<void> {
     try {
+      await Promise.all([...this.siblings].map((sibling) => sibling.close()));
       await this.running.close();
     } finally {
       await this.simulator.close();
@@ -192,6 +210,7 @@ function configFile(tenants: readonly Tenant[], simulator: CalcomSimulator, opti
     ...(options.http ? { http: options.http } : {}),
     ...(options.store ? { store: options.store } : {}),
     ...(options.readiness ? { readiness: options.readiness } : {}),
+    ...(options.cluster ? { cluster: options.cluster } : {}),
     // No periodic run: reconciliation happens when a test asks for it.
     reconciliation: { intervalMinutes: 0 },
   };

@@ -189,6 +189,11 @@ export class Calsync {
       reconciler: this.reconciler,
       newId: this.newId,
       http: this.config.http,
+      consistency: {
+        shared: this.store.leases.shared,
+        caughtUp: () => this.projection.caughtUp(),
+        reached: (position) => this.projection.reached(position),
+      },
     });
     await this.app.ready();
     // Workers start once the read models are caught up: their states are what they scan.

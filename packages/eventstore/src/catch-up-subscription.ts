@@ -90,6 +90,12 @@ class CatchUpSubscription implements Subscription {
       throw invalidPosition(position, 'unparsable');
     }
     if (this.#hasHandled(position)) return;
+    // A position beyond the head was never issued by this store: waiting would never end.
+    const head = await this.#head();
+    if (head === undefined || this.source.comparePositions(position, head) > 0) {
+      throw invalidPosition(position, 'unknown');
+    }
+    if (this.#hasHandled(position)) return;
     const reached = this.#waiters.wait(position);
     this.#requestWake();
     await reached;

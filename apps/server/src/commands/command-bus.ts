@@ -10,6 +10,7 @@ import {
 } from '@calsync/eventstore';
 import { err, ok, type Result } from 'neverthrow';
 import type { Logger } from 'pino';
+import { noteWrite } from './write-positions.js';
 
 export interface StoreUnavailableError {
   code: 'STORE_UNAVAILABLE';
@@ -111,15 +112,24 @@ export class CommandBus {
     options: ExecuteOptions<Event> = {},
   ): Promise<Result<Decided<State, Event>, DecideError | CommandError>> {
     const stream = decider.streamOf(command);
+    let trustCache = true;
     for (let attempt = 0; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
-      const cached = attempt === 0 ? states.cached(stream) : undefined;
+      const cached = trustCache && attempt === 0 ? states.cached(stream) : undefined;
       const current = cached ? ok(cached) : await this.load(decider, states, stream);
       if (current.isErr()) return err(current.error);
       const { state, revision } = current.value;
       const refusal = decider.refuse?.(command, state) ?? null;
-      if (refusal !== null) return err(refusal);
-      const decision = decider.decide(command, state);
-      if (decision.isErr()) return err(decision.error);
+      const decision = refusal === null ? decider.decide(command, state) : err(refusal);
+      if (decision.isErr()) {
+        // The read model may lag behind another instance's append (a service registered there a
+        // moment ago, an If-Match of its newer revision): refuse only on the stream as stored.
+        if (cached) {
+          trustCache = false;
+          attempt--;
+          continue;
+        }
+        return err(decision.error);
+      }
       const events = decision.value;
       if (events.length === 0) return ok({ state, revision, events });
       const newEvents = events.map((event, index) =>
@@ -134,6 +144,7 @@ export class CommandBus {
         if (appended.error.code === 'EVENTSTORE.WRONG_EXPECTED_REVISION') continue;
         return err(fromAppendError(appended.error, this.logger));
       }
+      noteWrite(appended.value.position);
       if (appended.value.written < events.length) {
         // Some (or all) event ids were stored before, a redelivery: what the stream holds counts.
         const reloaded = await this.load(decider, states, stream);

@@ -9,6 +9,11 @@ import type { ServiceApplication } from '../services/service-application.js';
 import type { WebhookInbox } from '../webhooks/webhook-inbox.js';
 import { HttpError } from './http-error.js';
 import { bearerDigest, companiesByDigest, createAuthenticator } from './plugins/authentication.js';
+import {
+  type ConsistencyDependencies,
+  createConsistencyWait,
+  registerWritePositions,
+} from './plugins/consistency.js';
 import { createClientErrorHandler, createErrorHandler } from './plugins/error-handler.js';
 import { FailedAuthThrottle } from './plugins/failed-auth-throttle.js';
 import { createInputWalk, requestJsonLimits } from './plugins/input-walk.js';
@@ -51,6 +56,8 @@ export interface HttpDependencies {
   newId?: () => string;
   /** Default: the configuration file's defaults. */
   http?: HttpSettings;
+  /** Read-your-writes across instances; default: this process is the store's only writer. */
+  consistency?: Omit<ConsistencyDependencies, 'waitMs'>;
 }
 
 /**
@@ -90,6 +97,7 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  registerWritePositions(app);
   app.setErrorHandler(errorHandler);
   const companyOfDigest = companiesByDigest(deps.companies);
   // One limiter keyed by a configured bearer token (per token), else by client IP: an unknown
@@ -116,6 +124,13 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
   await app.register(async (v1) => {
     v1.addHook('onRequest', createAuthenticator(companyOfDigest, throttle));
     v1.addHook('preValidation', walkInput);
+    v1.addHook(
+      'preHandler',
+      createConsistencyWait({
+        ...(deps.consistency ?? { shared: false, caughtUp: async () => {}, reached: async () => {} }),
+        waitMs: http.consistencyWaitMs,
+      }),
+    );
     await serviceRoutes(v1, deps.services);
     await auditRoutes(v1, deps.services);
     await reconciliationRoutes(v1, deps.reconciler, deps.services, deps.newId ?? randomUUID);

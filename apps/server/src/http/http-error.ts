@@ -14,6 +14,7 @@ export const statusOfCode = {
   DECISIONS_INCOMPLETE: 400,
   CONFIRMATION_REQUIRED: 400,
   INVALID_CURSOR: 400,
+  INVALID_POSITION_TOKEN: 400,
   REVISION_CONFLICT: 409,
   NOT_LINKED: 409,
   EVENT_TYPE_MISMATCH: 409,
@@ -26,6 +27,7 @@ export const statusOfCode = {
   WEBHOOK_MALFORMED: 400,
   STORE_UNAVAILABLE: 503,
   CALCOM_UNAVAILABLE: 503,
+  PROJECTION_BEHIND: 503,
   // The HTTP shell's own answers.
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
@@ -59,6 +61,8 @@ export const serverErrorMessage = {
   INTERNAL: 'Something went wrong on our side. Retry; if it persists, report the request id of this answer.',
   STORE_UNAVAILABLE:
     'The event store did not answer, so the request could not be completed. Retry shortly (a change retried with the same If-Match is safe); GET /health/ready answers 200 once the store is back. If it persists, report the request id of this answer.',
+  PROJECTION_BEHIND:
+    'This instance has not yet caught up with the change you are asking about (it reads what another instance wrote a moment ago). Retry in a second; if it persists, GET /health/ready on this instance says why, and report the request id of this answer.',
   CALCOM_UNAVAILABLE:
     'Cal.com did not answer a request that needs it live, so nothing was changed. Retry shortly; if it persists, check the team’s Cal.com API key and report the request id of this answer.',
 } as const satisfies Record<ServerErrorCode, string>;

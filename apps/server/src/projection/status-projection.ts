@@ -153,6 +153,11 @@ export class StatusProjection {
     return this.subscription?.caughtUp() ?? Promise.resolve();
   }
 
+  /** Resolves once every event up to `position` is applied; rejects for a position the store never issued. */
+  reached(position: string): Promise<void> {
+    return this.subscription?.reached(position) ?? Promise.resolve();
+  }
+
   /** Stops following the store and writes a last snapshot. */
   async stop(): Promise<void> {
     clearInterval(this.snapshotTimer);

@@ -60,6 +60,9 @@ interface ActiveRun {
   done: Promise<RunView>;
 }
 
+/** How long a stop waits for the runs under way. */
+const STOP_DRAIN_MS = 10_000;
+
 /** Views of finished runs kept for GET without reading the stream; older ones are read from it. */
 const RECENT_RUNS_KEPT = 200;
 
@@ -122,12 +125,27 @@ export class Reconciler {
     this.timers.delete(teamId);
   }
 
-  /** Stops scheduling and waits for the runs under way to end. */
-  async stop(): Promise<void> {
+  /**
+   * Stops scheduling and waits up to `drainMs` for the runs under way to end. A run still going
+   * then has no recorded end: once this process is gone, it reads as interrupted.
+   */
+  async stop(drainMs = STOP_DRAIN_MS): Promise<void> {
     this.stopped = true;
     for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
-    await Promise.all([...this.active.values()].map((run) => run.done));
+    let deadline: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.active.values()].map((run) => run.done)),
+      new Promise<void>((resolve) => {
+        deadline = setTimeout(resolve, drainMs);
+      }),
+    ]);
+    clearTimeout(deadline);
+    if (this.active.size > 0)
+      this.deps.logger.warn(
+        { runs: [...this.active.values()].map((run) => run.view.runId) },
+        'stopped with reconciliation runs under way',
+      );
   }
 
   /**

@@ -9,6 +9,7 @@ import {
   reconciliationStreamName,
 } from '@calsync/domain';
 import { type EventStore, expected, type RecordedEvent } from '@calsync/eventstore';
+import { noteWrite } from '../commands/write-positions.js';
 
 /**
  * The runs of one team, on `reconciliation-<teamId>`: written as zod-checked events, read back
@@ -61,6 +62,7 @@ export async function recordRunEvent(
     expected.any,
   );
   if (appended.isErr()) throw new Error(appended.error.message, { cause: appended.error });
+  noteWrite(appended.value.position);
 }
 
 export async function readRunEvents(store: EventStore, teamId: number): Promise<ReconciliationEvent[]> {

@@ -18,7 +18,7 @@ import { err, errAsync, ok, okAsync, ResultAsync } from 'neverthrow';
 import { z } from 'zod';
 import { matchesDataFilter } from '../data-field-filter.js';
 import { engineFailed, invalidPosition, storeFailure, wrongExpectedRevision } from '../errors.js';
-import { createStreamLeaseStore } from '../leases/stream-lease-store.js';
+import { createStreamLeaseStore, LEASE_MEMBERS_STREAM } from '../leases/stream-lease-store.js';
 import { distinctById, type ValidNewEvent, validateNewEvents } from '../new-event.js';
 import type {
   AppendError,
@@ -50,6 +50,8 @@ const esdbOptionsSchema = z.object({
 });
 /** Events kept per lease stream (the holder is in the last one). */
 const LEASE_STREAM_MAX_COUNT = 8;
+/** Events kept on the members stream: one per member per confirmation, so a few rounds of many members. */
+const LEASE_MEMBERS_MAX_COUNT = 200;
 
 export type EsdbEventStoreOptions = z.input<typeof esdbOptionsSchema>;
 
@@ -86,7 +88,9 @@ class EsdbEventStore implements EventStore {
     this.leases = createStreamLeaseStore(this, {
       sessionTimeoutMs: leaseTimeoutMs,
       onStreamCreated: async (stream) => {
-        await client.setStreamMetadata(stream, { maxCount: LEASE_STREAM_MAX_COUNT });
+        await client.setStreamMetadata(stream, {
+          maxCount: stream === LEASE_MEMBERS_STREAM ? LEASE_MEMBERS_MAX_COUNT : LEASE_STREAM_MAX_COUNT,
+        });
       },
     });
   }

@@ -25,7 +25,8 @@ export interface StreamLeaseStoreOptions {
 }
 
 export const LEASE_STREAM_PREFIX = 'calsync-lease-';
-const MEMBERS_STREAM = `${LEASE_STREAM_PREFIX}members`;
+export const LEASE_MEMBERS_STREAM = `${LEASE_STREAM_PREFIX}members`;
+const MEMBERS_STREAM = LEASE_MEMBERS_STREAM;
 /** The last events of a lease stream read to find its holder (older ones are history). */
 const TAIL = 8;
 /** The members stream's events read to count members (one per member per renewal). */
