@@ -215,6 +215,8 @@ describe.skipIf(!databaseUrl)(
         }
       };
 
+      /** When the holder of a team's lease was killed: the only way a run may end unrecorded. */
+      const holderKillTimes: Array<{ teamId: number; at: number }> = [];
       const killer = async () => {
         const random = seededRandom(seed);
         const restarts: Array<Promise<void>> = [];
@@ -240,6 +242,7 @@ describe.skipIf(!databaseUrl)(
           const incarnation = target.instanceId;
           await target.kill('SIGKILL');
           const teams = world.leases.killed(target);
+          holderKillTimes.push(...teams.map((teamId) => ({ teamId, at: Date.now() })));
           kills++;
           const down = 300 + random() * 1_500;
           const entry =
@@ -405,6 +408,21 @@ describe.skipIf(!databaseUrl)(
               `team ${tenant.teamId}: run ${run.runId} started ${run.start - before.start} ms after ${before.runId}`,
             );
           }
+          // A run without a recorded end was cut short by a SIGKILL of its team's holder: the
+          // next run may only start after that kill, or two ran at once.
+          if (
+            before.end === null &&
+            !holderKillTimes.some(
+              (kill) =>
+                kill.teamId === tenant.teamId &&
+                kill.at >= before.start - TOLERANCE_MS &&
+                kill.at <= run.start + TOLERANCE_MS,
+            )
+          ) {
+            reconciliationProblems.push(
+              `team ${tenant.teamId}: run ${before.runId} never ended, and no holder of the team was killed before ${run.runId} started`,
+            );
+          }
           if (before.end !== null && run.start < before.end + INTERVAL_MS - TOLERANCE_MS) {
             reconciliationProblems.push(
               `team ${tenant.teamId}: run ${run.runId} started ${run.start - before.end} ms after ${before.runId} ended`,
@@ -445,7 +463,7 @@ describe.skipIf(!databaseUrl)(
         `  periodic reconciliation runs: ${TENANTS.map((t) => {
           const runs = runsByTeam.get(t.teamId) ?? [];
           const gaps = runs.slice(1).map((run, i) => run.start - runs[i]!.start);
-          return `team ${t.teamId}: ${runs.length} (gaps ${gaps.length ? `${Math.min(...gaps)}–${Math.max(...gaps)} ms` : 'none'})`;
+          return `team ${t.teamId}: ${runs.length}, ${runs.filter((run) => run.end === null).length} cut short by a kill (gaps ${gaps.length ? `${Math.min(...gaps)}–${Math.max(...gaps)} ms` : 'none'})`;
         }).join(', ')}`,
       ];
       console.info(summary.join('\n'));
