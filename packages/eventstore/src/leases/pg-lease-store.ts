@@ -60,6 +60,15 @@ export const createPgLeaseStore = (options: PgLeaseStoreOptions): LeaseStore & {
     for (const listener of lostListeners) listener();
   };
 
+  /** Ends the session: the server frees every lease of it, and its member lock, at once. */
+  const endSession = async (): Promise<void> => {
+    held.clear();
+    const client = current;
+    current = undefined;
+    session = undefined;
+    await client?.end().catch(() => undefined);
+  };
+
   const open = async (): Promise<pg.Client> => {
     const client = new pg.Client({
       ...options.connection,
@@ -147,13 +156,7 @@ export const createPgLeaseStore = (options: PgLeaseStoreOptions): LeaseStore & {
       lostListeners.add(listener);
       return () => lostListeners.delete(listener);
     },
-    // Ends the session: the server frees every lease of it at once.
-    close: async () => {
-      held.clear();
-      const client = current;
-      current = undefined;
-      session = undefined;
-      await client?.end().catch(() => undefined);
-    },
+    leave: () => ResultAsync.fromSafePromise(endSession()),
+    close: endSession,
   };
 };
