@@ -80,7 +80,13 @@ export const createPgLeaseStore = (options: PgLeaseStoreOptions): LeaseStore & {
     try {
       await client.connect();
       // A frozen process stops confirming; the server then ends its session and frees its leases.
-      await client.query(`SET idle_session_timeout = ${Math.max(1, Math.round(options.sessionTimeoutMs))}`);
+      await client
+        .query(`SET idle_session_timeout = ${Math.max(1, Math.round(options.sessionTimeoutMs))}`)
+        .catch((error: unknown) => {
+          // PostgreSQL before 14 has no such setting: a frozen holder is then only noticed by
+          // TCP keep-alive (docs/operations.md, "Several instances"); everything else holds.
+          if ((error as { code?: unknown }).code !== '42704') throw error;
+        });
       await client.query('SELECT pg_advisory_lock($1::int4, pg_backend_pid())', [memberSpace]);
       return client;
     } catch (error) {
