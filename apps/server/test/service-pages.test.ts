@@ -2,24 +2,30 @@ import type { ServiceState } from '@calsync/domain';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeServiceCursor, encodeServiceCursor } from '../src/services/service-cursor.js';
-import { ServiceReadModel } from '../src/services/service-read-model.js';
+import { type CompanyPage, listKeyOf, ServiceReadModel } from '../src/services/service-read-model.js';
 
 /** The fields of a state the read model's index reads; the rest does not matter to it. */
 const stateOf = (serviceId: string, companyId: string, revision = 1) =>
-  ({ exists: true, serviceId, companyId, revision }) as unknown as ServiceState;
+  ({
+    exists: true,
+    serviceId,
+    companyId,
+    revision,
+    // Registered one millisecond after another, in the order of their numbers.
+    registeredAt: new Date(Date.UTC(2026, 0, 1) + Number(serviceId.slice(1))).toISOString(),
+  }) as unknown as ServiceState;
 
 /** Every page of the company, following `lastSeq` until no page follows, as the route does. */
 function pages(model: ServiceReadModel, companyId: string, limit: number, keep: (id: string) => boolean) {
   const result: string[][] = [];
-  let afterSeq = -1;
+  let after: string | null = null;
   for (;;) {
-    const page = model.pageCompany(companyId, afterSeq, limit, (state) =>
+    const page: CompanyPage<string> = model.pageCompany(companyId, after, limit, (state) =>
       keep(state.serviceId) ? state.serviceId : undefined,
     );
-    if (page === undefined) throw new Error(`no page after ${afterSeq}`);
     result.push(page.items);
     if (!page.more) return result;
-    afterSeq = page.lastSeq;
+    after = page.last;
   }
 }
 
@@ -68,13 +74,17 @@ describe('The services read model in pages (docs/http-contract.md, "Pagination")
           const add = () => model.put(stateOf(`s${next++}`, 'a'));
           for (let index = 0; index < initial; index++) add();
           const seen: string[] = [];
-          let afterSeq = -1;
+          let after: string | null = null;
           for (let turn = 0; ; turn++) {
-            const page = model.pageCompany('a', afterSeq, limit, (state) => state.serviceId);
-            if (page === undefined) throw new Error('lost the cursor');
+            const page: CompanyPage<string> = model.pageCompany(
+              'a',
+              after,
+              limit,
+              (state) => state.serviceId,
+            );
             seen.push(...page.items);
             if (!page.more) break;
-            afterSeq = page.lastSeq;
+            after = page.last;
             for (let index = 0; index < (addedPerPage[turn] ?? 0); index++) add();
           }
           expect(seen).toEqual(Array.from({ length: next }, (_, index) => `s${index}`));
@@ -87,31 +97,65 @@ describe('The services read model in pages (docs/http-contract.md, "Pagination")
     const model = new ServiceReadModel();
     for (let index = 0; index < 10_000; index++) model.put(stateOf(`s${index}`, 'a'));
     let looked = 0;
-    const page = model.pageCompany('a', 9_000, 50, (state) => {
+    const after = listKeyOf(stateOf('s9000', 'a'));
+    const page: CompanyPage<string> = model.pageCompany('a', after, 50, (state) => {
       looked += 1;
       return state.serviceId;
     });
-    expect(page?.items).toEqual(Array.from({ length: 50 }, (_, index) => `s${9_001 + index}`));
+    expect(page.items).toEqual(Array.from({ length: 50 }, (_, index) => `s${9_001 + index}`));
     expect(looked).toBe(51);
-    expect(model.pageCompany('a', 10_000, 50, (state) => state)).toBeUndefined();
-    expect(model.pageCompany('nobody', -1, 50, (state) => state)).toEqual({
+    expect(model.pageCompany('a', listKeyOf(stateOf('s10000', 'a')), 50, (state) => state).items).toEqual([]);
+    expect(model.pageCompany('nobody', null, 50, (state) => state)).toEqual({
       items: [],
-      lastSeq: -1,
+      last: null,
       more: false,
     });
   });
 
-  it('a cursor carries its sequence and filters; any other text is malformed', () => {
-    const cursor = encodeServiceCursor(41, { status: 'synced', bookable: true });
+  it('property: instances that learn of the services in different orders list them alike', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 500 }), { maxLength: 80 }),
+        fc.integer({ min: 1, max: 15 }),
+        (numbers, limit) => {
+          const one = new ServiceReadModel();
+          const other = new ServiceReadModel();
+          for (const number of numbers) one.put(stateOf(`s${number}`, 'a'));
+          for (const number of [...numbers].reverse()) other.put(stateOf(`s${number}`, 'a'));
+          const ordered = [...numbers].sort((x, y) => x - y).map((number) => `s${number}`);
+          // A page read on one instance continues on the other.
+          const seen: string[] = [];
+          let after: string | null = null;
+          for (let turn = 0; turn < 200; turn++) {
+            const model = turn % 2 === 0 ? one : other;
+            const page: CompanyPage<string> = model.pageCompany(
+              'a',
+              after,
+              limit,
+              (state) => state.serviceId,
+            );
+            seen.push(...page.items);
+            if (!page.more) break;
+            after = page.last;
+          }
+          expect(seen).toEqual(ordered);
+        },
+      ),
+    );
+  });
+
+  it('a cursor carries its listing key and filters; any other text is malformed', () => {
+    const key = listKeyOf(stateOf('s41', 'a'));
+    const cursor = encodeServiceCursor(key, { status: 'synced', bookable: true });
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(decodeServiceCursor(cursor, { status: 'synced', bookable: true })).toEqual({ seq: 41 });
+    expect(decodeServiceCursor(cursor, { status: 'synced', bookable: true })).toEqual({ key });
     expect(decodeServiceCursor(cursor, { status: 'synced' })).toEqual({ problem: 'other-filters' });
     expect(decodeServiceCursor(cursor, {})).toEqual({ problem: 'other-filters' });
     fc.assert(
       fc.property(fc.string(), (text) => {
         const decoded = decodeServiceCursor(text, {});
         expect(
-          'problem' in decoded || text === encodeServiceCursor((decoded as { seq: number }).seq, {}),
+          'problem' in decoded || text === encodeServiceCursor((decoded as { key: string }).key, {}),
         ).toBe(true);
       }),
     );

@@ -233,6 +233,11 @@ export interface LeaseStore {
   members(): ResultAsync<number, StoreFailure>;
   /** Calls `listener` when the session ended by itself (a dropped connection): every lease is lost. */
   onLost(listener: () => void): () => void;
+  /**
+   * Gives every lease up and stops counting as a member at once (a stop), so the others need not
+   * wait for the lease timeout. A later `tryAcquire` joins again.
+   */
+  leave(): ResultAsync<void, StoreFailure>;
 }
 
 export interface EventStore {

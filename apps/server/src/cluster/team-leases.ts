@@ -90,6 +90,9 @@ export class TeamLeases {
     await this.round;
     await Promise.all([...this.owned].map((teamId) => this.handOver(teamId, 'shutting down')));
     this.unlisten();
+    // No longer a member: the others' fair share grows at their next check.
+    const left = await this.leases.leave();
+    if (left.isErr()) this.logger.warn({ err: left.error }, 'could not leave the instances cleanly');
   }
 
   /** One round now (tests; the timer does it otherwise). */

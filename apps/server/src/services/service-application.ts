@@ -219,18 +219,20 @@ export class ServiceApplication {
     limit: number,
     after?: string,
   ): Result<ServicePage, ApplicationError> {
-    let afterSeq = -1;
+    let afterKey: string | null = null;
     if (after !== undefined) {
       const decoded = decodeServiceCursor(after, filter);
       if ('problem' in decoded) return err(invalidCursor(after, decoded.problem));
-      afterSeq = decoded.seq;
+      afterKey = decoded.key;
     }
-    const page = this.readModel.pageCompany(caller.companyId, afterSeq, limit, (state) => {
+    const page = this.readModel.pageCompany(caller.companyId, afterKey, limit, (state) => {
       const view = this.view(state);
       return matches(view, filter) ? view : undefined;
     });
-    if (page === undefined) return err(invalidCursor(after ?? '', 'malformed'));
-    return ok({ items: page.items, next: page.more ? encodeServiceCursor(page.lastSeq, filter) : null });
+    return ok({
+      items: page.items,
+      next: page.more && page.last !== null ? encodeServiceCursor(page.last, filter) : null,
+    });
   }
 
   /** The service's trail, oldest first, read from its stream (always current). */

@@ -13,27 +13,31 @@ export function filterKey(filter: ServiceFilter): string {
 }
 
 const cursorSchema = z.strictObject({
-  v: z.literal(1),
-  seq: z.number().int().min(0),
+  v: z.literal(2),
+  k: z.string().max(400),
   f: z.string().max(40),
 });
 
+/** A cursor is short: anything longer is not one of ours. */
+const MAX_CURSOR_LENGTH = 800;
+
 /**
  * The opaque cursor of the services listing (docs/http-contract.md, "Pagination"): base64url
- * of `{v: 1, seq, f}`, the registration sequence of the page's last service and the filters.
+ * of `{v: 2, k, f}`, the listing key of the page's last service (registration time and id, the
+ * same on every instance) and the filters.
  */
-export function encodeServiceCursor(seq: number, filter: ServiceFilter): string {
-  return Buffer.from(JSON.stringify({ v: 1, seq, f: filterKey(filter) }), 'utf8').toString('base64url');
+export function encodeServiceCursor(key: string, filter: ServiceFilter): string {
+  return Buffer.from(JSON.stringify({ v: 2, k: key, f: filterKey(filter) }), 'utf8').toString('base64url');
 }
 
 export type CursorProblem = 'malformed' | 'other-filters';
 
-/** The sequence a cursor continues after, or why it cannot be used with these filters. */
+/** The listing key a cursor continues after, or why it cannot be used with these filters. */
 export function decodeServiceCursor(
   cursor: string,
   filter: ServiceFilter,
-): { seq: number } | { problem: CursorProblem } {
-  if (cursor.length > 200 || !/^[A-Za-z0-9_-]+$/.test(cursor)) return { problem: 'malformed' };
+): { key: string } | { problem: CursorProblem } {
+  if (cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) return { problem: 'malformed' };
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -43,5 +47,5 @@ export function decodeServiceCursor(
   const parsed = cursorSchema.safeParse(json);
   if (!parsed.success) return { problem: 'malformed' };
   if (parsed.data.f !== filterKey(filter)) return { problem: 'other-filters' };
-  return { seq: parsed.data.seq };
+  return { key: parsed.data.k };
 }

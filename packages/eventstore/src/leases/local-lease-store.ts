@@ -22,5 +22,9 @@ export const createLocalLeaseStore = (): LeaseStore => {
     isHeldAnywhere: (name) => okAsync(held.has(name)),
     members: () => okAsync(1),
     onLost: () => () => {},
+    leave: () => {
+      held.clear();
+      return okAsync(undefined);
+    },
   };
 };

@@ -60,6 +60,15 @@ export const createPgLeaseStore = (options: PgLeaseStoreOptions): LeaseStore & {
     for (const listener of lostListeners) listener();
   };
 
+  /** Ends the session: the server frees every lease of it, and its member lock, at once. */
+  const endSession = async (): Promise<void> => {
+    held.clear();
+    const client = current;
+    current = undefined;
+    session = undefined;
+    await client?.end().catch(() => undefined);
+  };
+
   const open = async (): Promise<pg.Client> => {
     const client = new pg.Client({
       ...options.connection,
@@ -71,7 +80,13 @@ export const createPgLeaseStore = (options: PgLeaseStoreOptions): LeaseStore & {
     try {
       await client.connect();
       // A frozen process stops confirming; the server then ends its session and frees its leases.
-      await client.query(`SET idle_session_timeout = ${Math.max(1, Math.round(options.sessionTimeoutMs))}`);
+      await client
+        .query(`SET idle_session_timeout = ${Math.max(1, Math.round(options.sessionTimeoutMs))}`)
+        .catch((error: unknown) => {
+          // PostgreSQL before 14 has no such setting: a frozen holder is then only noticed by
+          // TCP keep-alive (docs/operations.md, "Several instances"); everything else holds.
+          if ((error as { code?: unknown }).code !== '42704') throw error;
+        });
       await client.query('SELECT pg_advisory_lock($1::int4, pg_backend_pid())', [memberSpace]);
       return client;
     } catch (error) {
@@ -147,13 +162,7 @@ export const createPgLeaseStore = (options: PgLeaseStoreOptions): LeaseStore & {
       lostListeners.add(listener);
       return () => lostListeners.delete(listener);
     },
-    // Ends the session: the server frees every lease of it at once.
-    close: async () => {
-      held.clear();
-      const client = current;
-      current = undefined;
-      session = undefined;
-      await client?.end().catch(() => undefined);
-    },
+    leave: () => ResultAsync.fromSafePromise(endSession()),
+    close: endSession,
   };
 };

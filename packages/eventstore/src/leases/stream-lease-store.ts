@@ -163,13 +163,27 @@ export const createStreamLeaseStore = (
     isHeldAnywhere: (name) => readTail(streamOf(name)).map(({ fact }) => isLive(fact)),
     members: () =>
       store.readStream(MEMBERS_STREAM).map((events) => {
-        const live = new Set<string>([session]);
+        // Each session's newest fact counts: a renewal, or its leaving.
+        const newest = new Map<string, LeaseFact>();
         for (const event of events.slice(-MEMBERS_TAIL)) {
           const fact = factOf(event);
-          if (isLive(fact)) live.add(fact.session);
+          if (fact) newest.set(fact.session, fact);
         }
+        const live = new Set<string>([session]);
+        for (const fact of newest.values()) if (isLive(fact)) live.add(fact.session);
         return live.size;
       }),
+    leave: () => {
+      const releases = [...held].map(([name, revision]) => {
+        lose(name);
+        return append(streamOf(name), 'LeaseReleased', revision).map(() => undefined);
+      });
+      return ResultAsync.combine(releases).andThen(() =>
+        readTail(MEMBERS_STREAM).andThen(({ revision }) =>
+          append(MEMBERS_STREAM, 'LeaseReleased', revision).map(() => undefined),
+        ),
+      );
+    },
     onLost: (listener) => {
       lostListeners.add(listener);
       return () => lostListeners.delete(listener);
