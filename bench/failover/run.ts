@@ -197,6 +197,9 @@ try {
       30_000,
       `round ${round + 1}: the service is synced`,
     );
+    // A restarted instance checks its leases as it starts, so a kill right after it is ready would
+    // always land just after its check; a random pause makes the kill's phase arbitrary.
+    await sleep(Math.random() * 2 * leaseCheckMs);
     const holder = holders.get(team.teamId)!;
     const editor = processes.find((p) => p !== holder && p.url !== null)!;
     const title = `${team.id} haircut, round ${round + 1}`;
@@ -251,7 +254,7 @@ on one schema of the benchmark's own, 2 Cal.com teams (the simulator in the benc
 Each of ${env.BENCH_FAILOVER_KILLS} rounds SIGKILLs the instance holding one team's lease (from its
 \`team lease taken\` line), edits that team's service on another instance at once, and times the
 kill until the simulator receives the PATCH carrying the edit; then the killed instance restarts
-and the leases settle. PostgreSQL frees a dead session's advisory locks as soon as the kernel
+and the leases settle (the next kill comes a random 0–2 × \`leaseCheckMs\` later). PostgreSQL frees a dead session's advisory locks as soon as the kernel
 closes its socket, so after a SIGKILL the next lease check (every \`leaseCheckMs\`) takes the
 team; \`takeoverMs\` is the bound for a holder that stops answering without dying.
 
