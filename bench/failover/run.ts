@@ -254,9 +254,10 @@ on one schema of the benchmark's own, 2 Cal.com teams (the simulator in the benc
 Each of ${env.BENCH_FAILOVER_KILLS} rounds SIGKILLs the instance holding one team's lease (from its
 \`team lease taken\` line), edits that team's service on another instance at once, and times the
 kill until the simulator receives the PATCH carrying the edit; then the killed instance restarts
-and the leases settle (the next kill comes a random 0–2 × \`leaseCheckMs\` later). PostgreSQL frees a dead session's advisory locks as soon as the kernel
-closes its socket, so after a SIGKILL the next lease check (every \`leaseCheckMs\`) takes the
-team; \`takeoverMs\` is the bound for a holder that stops answering without dying.
+and the leases settle (the next kill comes a random 0–2 × \`leaseCheckMs\` later). PostgreSQL
+frees a dead session's advisory locks as soon as the kernel closes its socket, so after a
+SIGKILL the next lease check of an instance below its fair share (every \`leaseCheckMs\`) takes
+the team; \`takeoverMs\` is the bound for a holder that stops answering without dying.
 
 | measure | value |
 | --- | --- |
