@@ -68,7 +68,7 @@ describe.skipIf(!databaseUrl)(
         20_000,
         'every team has a lease holder',
       );
-    });
+    }, 120_000);
 
     afterAll(async () => {
       await world?.close();
