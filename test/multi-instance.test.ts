@@ -465,7 +465,7 @@ describe.skipIf(!databaseUrl)(
         `  edits: ${acknowledged} acknowledged, ${cutOff} cut off, ${withoutPosition} acknowledged without calsync-position`,
         `  reads after an acknowledged edit: ${reads.fresh} fresh (${reads.withToken} with calsync-min-position, ${reads.withoutToken} without, ${reads.sameInstance} on the same instance for want of another), ${stale.length} stale, ${reads.behind} PROJECTION_BEHIND, ${reads.cut} cut off`,
         `  PATCHes to Cal.com: ${patches.length}, repeating the previous body: ${[...repeats.values()].reduce((a, b) => a + b, 0)} (${[...repeats].map(([id, n]) => `${id}×${n}`).join(', ') || 'none'})`,
-        `  lease handovers per team: ${TENANTS.map((t) => `${t.teamId}: ${world.leases.handovers.get(t.teamId) ?? 0} (holder killed ${world.leases.holderKills.get(t.teamId) ?? 0}×)`).join(', ')}; lease taken while the log of another live instance still held it: ${world.leases.overlaps.length} (${world.leases.overlaps.join('; ') || 'none'}; the lines of two processes may arrive out of order)`,
+        `  lease handovers per team: ${TENANTS.map((t) => `${t.teamId}: ${world.leases.handovers.get(t.teamId) ?? 0} (holder killed ${world.leases.holderKills.get(t.teamId) ?? 0}×)`).join(', ')}; lease taken while the log of another live instance still held it: ${world.leases.overlaps.length} (${world.leases.overlaps.map((o) => `${o.text} [${world.leases.around(o.teamId, o.at, 2_000).join(', ')}]`).join('; ') || 'none'}; the lines of two processes may arrive out of order)`,
         `  periodic reconciliation runs: ${TENANTS.map((t) => {
           const runs = runsByTeam.get(t.teamId) ?? [];
           const gaps = runs.slice(1).map((run, i) => run.start - runs[i]!.start);

@@ -88,7 +88,7 @@ export class LeaseBook {
   /** Per team: SIGKILLs of the instance holding its lease. */
   readonly holderKills = new Map<number, number>();
   /** A lease taken while another live instance still said it held it. */
-  readonly overlaps: string[] = [];
+  readonly overlaps: Array<{ teamId: number; at: number; text: string }> = [];
   private readonly everHeld = new Set<number>();
   private readonly waiters = new Set<() => void>();
 
@@ -108,9 +108,11 @@ export class LeaseBook {
       if (line.msg === 'team lease taken') {
         const other = members.find((p) => p.name === current);
         if (current && current !== member.name && other?.running) {
-          this.overlaps.push(
-            `team ${line.teamId} taken by ${line.instanceId} while ${other.instanceId} held it`,
-          );
+          this.overlaps.push({
+            teamId: line.teamId,
+            at: line.at,
+            text: `team ${line.teamId} taken by ${line.instanceId} while ${other.instanceId} held it`,
+          });
         }
         if (this.everHeld.has(line.teamId) && current !== member.name) {
           this.handovers.set(line.teamId, (this.handovers.get(line.teamId) ?? 0) + 1);
@@ -122,6 +124,13 @@ export class LeaseBook {
       }
       for (const wake of this.waiters) wake();
     });
+  }
+
+  /** The lease lines of one team within `ms` of `at`, for a report. */
+  around(teamId: number, at: number, ms: number): string[] {
+    return this.lines
+      .filter((line) => line.teamId === teamId && Math.abs(line.at - at) <= ms)
+      .map((line) => `${line.at - at >= 0 ? '+' : ''}${line.at - at} ms ${line.instanceId}: ${line.msg}`);
   }
 
   /** The name of the process holding the team's lease, or undefined while nobody says so. */
