@@ -72,6 +72,8 @@ export interface LeaseLine {
   instanceId: string;
   msg: 'team lease taken' | 'team lease released' | 'team lease lost';
   teamId: number;
+  /** Why it was released or lost, as logged. */
+  reason?: string;
 }
 
 const leaseMessages = new Set(['team lease taken', 'team lease released', 'team lease lost']);
@@ -101,6 +103,7 @@ export class LeaseBook {
         instanceId: String(entry.instanceId ?? ''),
         msg: entry.msg as LeaseLine['msg'],
         teamId: entry.teamId,
+        ...(typeof entry.reason === 'string' ? { reason: entry.reason } : {}),
       };
       this.lines.push(line);
       if (!member.running || line.instanceId !== member.instanceId) return;
@@ -130,7 +133,10 @@ export class LeaseBook {
   around(teamId: number, at: number, ms: number): string[] {
     return this.lines
       .filter((line) => line.teamId === teamId && Math.abs(line.at - at) <= ms)
-      .map((line) => `${line.at - at >= 0 ? '+' : ''}${line.at - at} ms ${line.instanceId}: ${line.msg}`);
+      .map(
+        (line) =>
+          `${line.at - at >= 0 ? '+' : ''}${line.at - at} ms ${line.instanceId}: ${line.msg}${line.reason ? ` (${line.reason})` : ''}`,
+      );
   }
 
   /** The name of the process holding the team's lease, or undefined while nobody says so. */
