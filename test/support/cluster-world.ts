@@ -129,10 +129,11 @@ export class LeaseBook {
     });
   }
 
-  /** The lease lines of one team within `ms` of `at`, for a report. */
-  around(teamId: number, at: number, ms: number): string[] {
+  /** The last `count` lease lines of one team up to `ms` after `at`, for a report. */
+  history(teamId: number, at: number, ms: number, count = 12): string[] {
     return this.lines
-      .filter((line) => line.teamId === teamId && Math.abs(line.at - at) <= ms)
+      .filter((line) => line.teamId === teamId && line.at <= at + ms)
+      .slice(-count)
       .map(
         (line) =>
           `${line.at - at >= 0 ? '+' : ''}${line.at - at} ms ${line.instanceId}: ${line.msg}${line.reason ? ` (${line.reason})` : ''}`,
