@@ -246,8 +246,11 @@ describe.skipIf(!databaseUrl)(
           const holder = live.find((p) => p.name === world.leases.holderOf(tenant.teamId));
           const target = random() < 0.7 && holder ? holder : live[Math.floor(random() * live.length)]!;
           const incarnation = target.instanceId;
-          await target.kill('SIGKILL');
+          // The lease book forgets the victim's teams as the signal goes, before Node reports the
+          // exit: another instance may take them (and say so) in between.
+          const dying = target.kill('SIGKILL');
           const teams = world.leases.killed(target);
+          await dying;
           holderKillTimes.push(...teams.map((teamId) => ({ teamId, at: Date.now() })));
           kills++;
           const down = 300 + random() * 1_500;

@@ -21,6 +21,7 @@ export interface LogEntry {
  */
 export class ServerProcess {
   private child: ChildProcess | undefined;
+  private sigkilled = false;
   private readonly listeners = new Set<(entry: LogEntry, at: number) => void>();
   readonly tail: string[] = [];
   incarnation = 0;
@@ -35,8 +36,17 @@ export class ServerProcess {
     return `${this.name}-${this.incarnation}`;
   }
 
+  /**
+   * Whether the current incarnation lives: false from the moment a SIGKILL is sent, since the
+   * process is gone at once while Node reports its exit (and the last lines in its pipe) later.
+   */
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return (
+      this.child !== undefined &&
+      !this.sigkilled &&
+      this.child.exitCode === null &&
+      this.child.signalCode === null
+    );
   }
 
   onLog(listener: (entry: LogEntry, at: number) => void): () => void {
@@ -48,6 +58,7 @@ export class ServerProcess {
     if (this.running) throw new Error(`${this.name} is already running`);
     this.incarnation++;
     this.url = null;
+    this.sigkilled = false;
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@calsync/source', serverEntry], {
       cwd: root,
       env: { ...process.env, ...this.env, PORT: '0', CALSYNC_INSTANCE_ID: this.instanceId },
@@ -101,6 +112,7 @@ export class ServerProcess {
     this.url = null;
     if (!child || !this.running) return;
     const exited = once(child, 'exit');
+    if (signal === 'SIGKILL') this.sigkilled = true;
     child.kill(signal);
     const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await exited;

@@ -23,6 +23,7 @@ export interface ServerLogEntry {
  */
 export class ClusterProcess {
   private child: ChildProcess | undefined;
+  private sigkilled = false;
   private readonly listeners = new Set<(entry: ServerLogEntry) => void>();
   /** The last lines the server wrote, for a failure message. */
   readonly tail: string[] = [];
@@ -51,6 +52,7 @@ export class ClusterProcess {
     if (this.running) throw new Error(`${this.name} is already running`);
     this.incarnation++;
     this.url = null;
+    this.sigkilled = false;
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@calsync/source', serverEntry], {
       cwd: root,
       env: { ...process.env, ...this.env, PORT: '0', CALSYNC_INSTANCE_ID: this.instanceId },
@@ -92,8 +94,17 @@ export class ClusterProcess {
     });
   }
 
+  /**
+   * Whether the current incarnation lives: false from the moment a SIGKILL is sent, since the
+   * process is gone at once while Node reports its exit (and the last lines in its pipe) later.
+   */
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return (
+      this.child !== undefined &&
+      !this.sigkilled &&
+      this.child.exitCode === null &&
+      this.child.signalCode === null
+    );
   }
 
   get pid(): number | undefined {
@@ -106,6 +117,7 @@ export class ClusterProcess {
     this.url = null;
     if (!child || !this.running) return child?.exitCode ?? null;
     const exited = once(child, 'exit');
+    if (signal === 'SIGKILL') this.sigkilled = true;
     child.kill(signal);
     const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
     const [code] = (await exited) as [number | null];
