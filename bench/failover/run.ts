@@ -30,6 +30,8 @@ const env = z
     BENCH_FAILOVER_KILLS: z.coerce.number().int().min(1).max(200).default(12),
     BENCH_FAILOVER_LEASE_CHECK_MS: z.coerce.number().int().min(10).optional(),
     BENCH_FAILOVER_TAKEOVER_MS: z.coerce.number().int().min(30).optional(),
+    /** 1: freeze the holder (SIGSTOP) instead of killing it, the case \`takeoverMs\` bounds. */
+    BENCH_FAILOVER_FREEZE: z.enum(['0', '1']).default('0'),
     BENCH_LABEL: z
       .string()
       .regex(/^[a-z0-9-]+$/)
@@ -38,6 +40,8 @@ const env = z
   .parse(process.env);
 
 const FAILOVER_HEADING = '## Failover after a SIGKILL';
+const freeze = env.BENCH_FAILOVER_FREEZE === '1';
+const blow = freeze ? 'SIGSTOP' : 'SIGKILL';
 const INSTANCES = 3;
 const teams = [
   {
@@ -205,7 +209,8 @@ try {
     const title = `${team.id} haircut, round ${round + 1}`;
 
     const killedAt = Date.now();
-    const killing = holder.kill('SIGKILL');
+    if (freeze) holder.freeze();
+    const killing = freeze ? Promise.resolve() : holder.kill('SIGKILL');
     holders.delete(team.teamId);
     const edited = await call(editor.url!, 'PATCH', `/v1/services/${service.serviceId}`, team.token, {
       name: title,
@@ -236,37 +241,46 @@ try {
     acknowledgements.push(acknowledgedAt - killedAt);
     if (taken) takeovers.push(taken.at - killedAt);
     console.info(
-      `round ${round + 1}: killed ${holder.instanceId} (team ${team.teamId}); edit acknowledged by ${editor.instanceId} after ${acknowledgedAt - killedAt} ms; ` +
+      `round ${round + 1}: ${blow} ${holder.instanceId} (team ${team.teamId}); edit acknowledged by ${editor.instanceId} after ${acknowledgedAt - killedAt} ms; ` +
         `lease taken by ${taken?.by ?? '?'} after ${taken ? taken.at - killedAt : '?'} ms; PATCH in Cal.com after ${reachedAt - killedAt} ms`,
     );
     simulator.control.clearRequests();
+    // A frozen holder is killed now (it would only wake to find its leases gone) and restarted.
+    if (freeze) await holder.kill('SIGKILL');
     await holder.start();
   }
 
   const p50 = percentile(failovers, 0.5);
   const max = Math.max(...failovers);
   const share = max / takeoverMs;
-  const body = `### Failover after a SIGKILL (${env.BENCH_LABEL})
+  const body = `### Failover after a ${blow} of the lease holder (${env.BENCH_LABEL})
 
 Run on ${machine()}, PostgreSQL at ${new URL(databaseUrl).host} (local, shared with other work).
-\`pnpm --filter @calsync/bench run bench:failover\` (bench/failover/run.ts): ${INSTANCES} calsync processes
+\`pnpm --filter @calsync/bench run bench:failover\` (bench/failover/run.ts${freeze ? ', `BENCH_FAILOVER_FREEZE=1`' : ''}): ${INSTANCES} calsync processes
 on one schema of the benchmark's own, 2 Cal.com teams (the simulator in the benchmark's process).
-Each of ${env.BENCH_FAILOVER_KILLS} rounds SIGKILLs the instance holding one team's lease (from its
+Each of ${env.BENCH_FAILOVER_KILLS} rounds sends ${blow} to the instance holding one team's lease (from its
 \`team lease taken\` line), edits that team's service on another instance at once, and times the
-kill until the simulator receives the PATCH carrying the edit; then the killed instance restarts
-and the leases settle (the next kill comes a random 0–2 × \`leaseCheckMs\` later). PostgreSQL
-frees a dead session's advisory locks as soon as the kernel closes its socket, so after a
-SIGKILL the next lease check of an instance below its fair share (every \`leaseCheckMs\`) takes
-the team; \`takeoverMs\` is the bound for a holder that stops answering without dying.
+signal until the simulator receives the PATCH carrying the edit; then the instance is
+${freeze ? 'killed and ' : ''}restarted and the leases settle (the next round comes a random 0–2 × \`leaseCheckMs\` later).
+${
+  freeze
+    ? `A frozen holder keeps its PostgreSQL session open but stops confirming its leases, so the
+server ends the session after \`idle_session_timeout\` (\`takeoverMs − leaseCheckMs\`), and the next lease
+check of an instance below its fair share takes the team: this is the case \`takeoverMs\` bounds.`
+    : `PostgreSQL frees a dead session's advisory locks as soon as the kernel closes its socket, so
+after a SIGKILL the next lease check of an instance below its fair share (every
+\`leaseCheckMs\`) takes the team; \`takeoverMs\` is the bound for a holder that stops answering
+without dying (\`BENCH_FAILOVER_FREEZE=1\`).`
+}
 
 | measure | value |
 | --- | --- |
 | \`cluster.leaseCheckMs\` / \`cluster.takeoverMs\` | ${count(leaseCheckMs)} ms / ${count(takeoverMs)} ms |
-| kills of a lease holder | ${failovers.length} |
-| kill → edit acknowledged by another instance, p50 (max) | ${count(percentile(acknowledgements, 0.5))} ms (${count(Math.max(...acknowledgements))} ms) |
-| kill → another instance logs \`team lease taken\`, p50 (max) | ${count(percentile(takeovers, 0.5))} ms (${count(Math.max(...takeovers))} ms) |
-| **kill → the edit's PATCH reaches Cal.com, p50** | **${count(p50)} ms** |
-| **kill → the edit's PATCH reaches Cal.com, max** | **${count(max)} ms** |
+| ${blow}s of a lease holder | ${failovers.length} |
+| ${blow} → edit acknowledged by another instance, p50 (max) | ${count(percentile(acknowledgements, 0.5))} ms (${count(Math.max(...acknowledgements))} ms) |
+| ${blow} → another instance logs \`team lease taken\`, p50 (max) | ${count(percentile(takeovers, 0.5))} ms (${count(Math.max(...takeovers))} ms) |
+| **${blow} → the edit's PATCH reaches Cal.com, p50** | **${count(p50)} ms** |
+| **${blow} → the edit's PATCH reaches Cal.com, max** | **${count(max)} ms** |
 | max ÷ \`takeoverMs\` | ${share.toFixed(2)} (goal ≤ 1: ${share <= 1 ? 'met' : '**missed**'}) |
 `;
   console.info(body);

@@ -106,6 +106,13 @@ export class ServerProcess {
     });
   }
 
+  /** SIGSTOP: the process stays, holding its connections, but answers and confirms nothing. */
+  freeze(): void {
+    if (!this.running) return;
+    this.url = null;
+    this.child?.kill('SIGSTOP');
+  }
+
   /** Sends the signal and resolves once the process is gone (SIGKILL after `graceMs`). */
   async kill(signal: NodeJS.Signals = 'SIGKILL', graceMs = 20_000): Promise<void> {
     const child = this.child;
