@@ -39,7 +39,7 @@ const env = z
   })
   .parse(process.env);
 
-const FAILOVER_HEADING = '## Failover after a SIGKILL';
+const FAILOVER_HEADING = '## Failover when the lease holder dies or freezes';
 const freeze = env.BENCH_FAILOVER_FREEZE === '1';
 const blow = freeze ? 'SIGSTOP' : 'SIGKILL';
 const INSTANCES = 3;
