@@ -10,7 +10,8 @@
  *   npx -y pnpm@10 --filter @calsync/bench run bench:failover
  * Env: BENCH_DATABASE_URL or TEST_DATABASE_URL (default postgres://root@127.0.0.1:5432/test),
  * BENCH_FAILOVER_KILLS (default 12), BENCH_FAILOVER_LEASE_CHECK_MS and BENCH_FAILOVER_TAKEOVER_MS
- * (default: the configuration's defaults), BENCH_LABEL (names the README block).
+ * (default: the configuration's defaults), BENCH_FAILOVER_FREEZE=1 (SIGSTOP the holder instead:
+ * the frozen case that `takeoverMs` bounds), BENCH_LABEL (names the README block).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
