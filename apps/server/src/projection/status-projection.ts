@@ -14,7 +14,7 @@ import { type DecisionStates, foldStream, type Versioned } from '../commands/com
 import { serviceDecider, teamSyncDecider } from '../commands/stream-deciders.js';
 import { fromRecorded } from '../services/event-codec.js';
 import { ServiceReadModel } from '../services/service-read-model.js';
-import { loadStatusSnapshot, saveStatusSnapshot } from './status-snapshots.js';
+import { StatusSnapshots } from './status-snapshots.js';
 import { TeamReadModel } from './team-read-model.js';
 
 /** How often the projection's durable checkpoint is written by default (docs/operations.md). */
@@ -58,6 +58,7 @@ export class StatusProjection {
   private snapshotDueAt: number;
   private snapshotting: Promise<void> | undefined;
   private snapshotTimer: NodeJS.Timeout | undefined;
+  private readonly snapshots: StatusSnapshots;
 
   private readonly logger: Logger;
   private readonly newId: () => string;
@@ -65,6 +66,7 @@ export class StatusProjection {
   constructor(private readonly options: StatusProjectionOptions) {
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.newId = options.newId ?? randomUUID;
+    this.snapshots = new StatusSnapshots(options.store, this.newId);
     this.snapshotDueAt = this.snapshotEveryEvents;
     this.serviceStates = {
       cached: (stream) => {
@@ -122,7 +124,7 @@ export class StatusProjection {
   /** Restores the newest snapshot, then catches up with the store and follows it. */
   async start(): Promise<void> {
     if (this.subscription) throw new Error('StatusProjection.start() runs once');
-    const snapshot = await loadStatusSnapshot(this.options.store);
+    const snapshot = await this.snapshots.load();
     if (snapshot) {
       for (const state of snapshot.states) this.services.put(state);
       for (const team of snapshot.teams) this.teams.put(team);
@@ -173,7 +175,7 @@ export class StatusProjection {
     if (!position || this.handledSinceSnapshot === 0) return;
     const handled = this.handledSinceSnapshot;
     try {
-      await saveStatusSnapshot(this.options.store, this.newId, {
+      await this.snapshots.save({
         position,
         states: this.services.all(),
         teams: this.teams.all(),
