@@ -87,18 +87,32 @@ const quantile = (samples: readonly number[], q: number): number => {
 interface Timed {
   p50: number;
   p99: number;
+  /** Transactions the database committed per request (each statement outside a transaction is one). */
+  queries: number;
 }
 
-/** `runs` sequential requests (after 20 untimed ones), each checked by `check`. */
-async function timed(runs: number, request: () => Promise<void>): Promise<Timed> {
+/** Transactions committed in the database so far (PostgreSQL's statistics, flushed within about a second). */
+async function committed(database: string): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  const row = await admin.query<{ commits: string }>(
+    'SELECT xact_commit::text AS commits FROM pg_stat_database WHERE datname = $1',
+    [database],
+  );
+  return Number(row.rows[0]?.commits ?? Number.NaN);
+}
+
+/** `runs` sequential requests (after 20 untimed ones), each checking what it got. */
+async function timed(database: string, runs: number, request: () => Promise<void>): Promise<Timed> {
   for (let i = 0; i < 20; i++) await request();
+  const before = await committed(database);
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     const began = performance.now();
     await request();
     samples.push(performance.now() - began);
   }
-  return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99) };
+  const queries = ((await committed(database)) - before) / runs;
+  return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99), queries };
 }
 
 async function getJson(url: string, token?: string): Promise<unknown> {
@@ -140,7 +154,7 @@ interface Latencies {
   feedDeep: Timed;
 }
 
-async function latencies(url: string, services: number): Promise<Latencies> {
+async function latencies(url: string, services: number, database: string): Promise<Latencies> {
   const company = companyIds[0]!;
   const token = tokenOf(company);
   const perCompany = Math.ceil(services / companyIds.length);
@@ -164,15 +178,15 @@ async function latencies(url: string, services: number): Promise<Latencies> {
       ),
     );
   return {
-    live: await timed(env.BENCH_SCALE_RUNS, async () => void (await getJson(`${url}/health/live`))),
-    ready: await timed(env.BENCH_SCALE_RUNS, async () => {
+    live: await timed(database, env.BENCH_SCALE_RUNS, async () => void (await getJson(`${url}/health/live`))),
+    ready: await timed(database, env.BENCH_SCALE_RUNS, async () => {
       const answer = (await getJson(`${url}/health/ready`)) as { ready: boolean };
       if (!answer.ready) throw new Error('not ready');
     }),
-    listFirst: await timed(env.BENCH_SCALE_RUNS, page('/v1/services', LIST_PAGE)),
-    listDeep: await timed(env.BENCH_SCALE_RUNS, page('/v1/services', LIST_PAGE, deepList)),
-    feedFirst: await timed(env.BENCH_SCALE_RUNS, page('/v1/audit', FEED_PAGE)),
-    feedDeep: await timed(env.BENCH_SCALE_RUNS, page('/v1/audit', FEED_PAGE, deepFeed)),
+    listFirst: await timed(database, env.BENCH_SCALE_RUNS, page('/v1/services', LIST_PAGE)),
+    listDeep: await timed(database, env.BENCH_SCALE_RUNS, page('/v1/services', LIST_PAGE, deepList)),
+    feedFirst: await timed(database, env.BENCH_SCALE_RUNS, page('/v1/audit', FEED_PAGE)),
+    feedDeep: await timed(database, env.BENCH_SCALE_RUNS, page('/v1/audit', FEED_PAGE, deepFeed)),
   };
 }
 
@@ -287,7 +301,7 @@ async function measureSize(services: number): Promise<SizeResult> {
       revision: number;
     };
     if (view.revision !== env.BENCH_SCALE_EVENTS) throw new Error(`${probe} is at revision ${view.revision}`);
-    const measured = await latencies(first.url, services);
+    const measured = await latencies(first.url, services, name);
     const afterRequests = child.memory();
     console.info('  latencies', JSON.stringify(measured));
     const stopMs = await child.stop();
@@ -349,6 +363,9 @@ const ms = (value: number) =>
 const small = (value: number) => `${value.toFixed(1)} ms`;
 const ratio = (value: number, base: number) => `${(value / base).toFixed(1)}×`;
 const mib = (value: number) => `${Math.round(value)} MiB`;
+/** p50 / p99 (p99 against the baseline's), and the database transactions one request cost. */
+const latency = (timed: Timed, base?: Timed) =>
+  `${small(timed.p50)} / ${small(timed.p99)}${base ? ` (${ratio(timed.p99, base.p99)})` : ''}, ${timed.queries.toFixed(1)} q`;
 
 try {
   const empty = await measureEmptyStart();
@@ -383,35 +400,16 @@ try {
       'RSS after restart (peak)',
       (r) => `${mib(r.restartMemory.rssMiB)} (${mib(r.restartMemory.peakMiB)})`,
     ),
-    row(
-      '`GET /health/live` p50 / p99 (baseline)',
-      (r) => `${small(r.latencies.live.p50)} / ${small(r.latencies.live.p99)}`,
+    row('`GET /health/live` p50 / p99 (baseline)', (r) => latency(r.latencies.live)),
+    row('`GET /health/ready` p50 / p99', (r) => latency(r.latencies.ready, r.latencies.live)),
+    row(`list page (\`/v1/services?limit=${LIST_PAGE}\`) p50 / p99`, (r) =>
+      latency(r.latencies.listFirst, r.latencies.live),
     ),
-    row(
-      '`GET /health/ready` p50 / p99',
-      (r) =>
-        `${small(r.latencies.ready.p50)} / ${small(r.latencies.ready.p99)} (${ratio(r.latencies.ready.p99, r.latencies.live.p99)})`,
+    row('list page at 90 % of the company p50 / p99', (r) => latency(r.latencies.listDeep, r.latencies.live)),
+    row(`feed page (\`/v1/audit?limit=${FEED_PAGE}\`) p50 / p99`, (r) =>
+      latency(r.latencies.feedFirst, r.latencies.live),
     ),
-    row(
-      `list page (\`/v1/services?limit=${LIST_PAGE}\`) p50 / p99`,
-      (r) =>
-        `${small(r.latencies.listFirst.p50)} / ${small(r.latencies.listFirst.p99)} (${ratio(r.latencies.listFirst.p99, r.latencies.live.p99)})`,
-    ),
-    row(
-      'list page at 90 % of the company p50 / p99',
-      (r) =>
-        `${small(r.latencies.listDeep.p50)} / ${small(r.latencies.listDeep.p99)} (${ratio(r.latencies.listDeep.p99, r.latencies.live.p99)})`,
-    ),
-    row(
-      `feed page (\`/v1/audit?limit=${FEED_PAGE}\`) p50 / p99`,
-      (r) =>
-        `${small(r.latencies.feedFirst.p50)} / ${small(r.latencies.feedFirst.p99)} (${ratio(r.latencies.feedFirst.p99, r.latencies.live.p99)})`,
-    ),
-    row(
-      'feed page at 90 % of the company p50 / p99',
-      (r) =>
-        `${small(r.latencies.feedDeep.p50)} / ${small(r.latencies.feedDeep.p99)} (${ratio(r.latencies.feedDeep.p99, r.latencies.live.p99)})`,
-    ),
+    row('feed page at 90 % of the company p50 / p99', (r) => latency(r.latencies.feedDeep, r.latencies.live)),
     row(
       'snapshot stream after first start + stop',
       (r) => `${count(r.snapshotAfterFirst.events)} events, ${r.snapshotAfterFirst.mib.toFixed(1)} MiB`,
