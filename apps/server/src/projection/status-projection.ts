@@ -58,6 +58,8 @@ export class StatusProjection {
   private snapshotDueAt: number;
   private snapshotting: Promise<void> | undefined;
   private snapshotTimer: NodeJS.Timeout | undefined;
+  /** Set once the start-up catch-up is done: from then on a snapshot every `snapshotEveryEvents` too. */
+  private following = false;
   private readonly snapshots: StatusSnapshots;
 
   private readonly logger: Logger;
@@ -129,25 +131,36 @@ export class StatusProjection {
       for (const state of snapshot.states) this.services.put(state);
       for (const team of snapshot.teams) this.teams.put(team);
     }
+    let replayed = 0;
     this.subscription = this.options.store.subscribe({
       streamPrefixes: [SERVICE_STREAM_PREFIX, TEAM_STREAM_PREFIX],
       ...(snapshot ? { after: snapshot.position } : {}),
       handler: async (event) => {
         await this.handle(event);
-        if (++this.handledSinceSnapshot >= this.snapshotDueAt) void this.snapshot();
+        replayed++;
+        // While catching up at start, only the timer snapshots (docs/events.md#snapshots).
+        if (++this.handledSinceSnapshot >= this.snapshotDueAt && this.following) void this.snapshot();
       },
       onError: (error) => this.logger.error({ err: error }, 'status projection stopped'),
     });
-    await this.subscription.caughtUp();
-    this.logger.info(
-      { services: this.services.size, fromSnapshot: Boolean(snapshot), replayed: this.handledSinceSnapshot },
-      'status projection caught up',
-    );
     this.snapshotTimer = setInterval(
       () => void this.snapshot(),
       this.options.snapshotEveryMs ?? SNAPSHOT_EVERY_MS,
     );
     this.snapshotTimer.unref();
+    try {
+      await this.subscription.caughtUp();
+    } catch (error) {
+      clearInterval(this.snapshotTimer);
+      throw error;
+    }
+    this.following = true;
+    this.logger.info(
+      { services: this.services.size, fromSnapshot: Boolean(snapshot), replayed },
+      'status projection caught up',
+    );
+    // What the catch-up folded is kept at once: a restart now starts from here.
+    if (this.handledSinceSnapshot >= this.snapshotEveryEvents) void this.snapshot();
   }
 
   /** Resolves once every event committed before the call is applied; rejects when the subscription failed. */
