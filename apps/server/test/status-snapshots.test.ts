@@ -40,6 +40,19 @@ async function register(bus: ServiceCommandBus, serviceId: string, name: string,
   expect(result.isOk()).toBe(true);
 }
 
+async function edit(bus: ServiceCommandBus, serviceId: string, patch: Record<string, unknown>) {
+  const result = await bus.execute({
+    type: 'EditService',
+    serviceId,
+    companyId: 'acme',
+    actor: 'admin:alice',
+    at,
+    patch,
+    syncId: randomUUID(),
+  });
+  expect(result.isOk()).toBe(true);
+}
+
 /** A status projection, started, with the command bus that feeds it. */
 async function running(store: EventStore) {
   const projection = new StatusProjection({ store });
@@ -166,27 +179,27 @@ describe('the status projection’s durable checkpoint', () => {
     await restarted.projection.stop();
   });
 
-  it('restores nothing from a snapshot whose part belongs to another snapshot (the projection is rebuilt)', async () => {
+  it('restores nothing from a snapshot naming a part that holds another event (the projection is rebuilt)', async () => {
     const store = createInMemoryEventStore();
     const { projection, bus } = await running(store);
     await register(bus, 's1', 'Haircut');
     await projection.caughtUp();
     const states = projection.services.all();
     await projection.stop();
-    // The first part of an earlier snapshot that was cut short, then a snapshot naming it.
-    let ids = 0;
-    const stray = () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`;
-    await saveStatusSnapshot(store, stray, { position: '1', states, teams: [] });
-    const events = (await store.readStream(SNAPSHOT_STREAM))._unsafeUnwrap();
-    const header = events.at(-1);
-    const data = header?.data as { parts: number[] };
+    await saveStatusSnapshot(store, randomUUID, { position: '1', states, teams: [] });
+    const manifest = (await store.readStream(SNAPSHOT_STREAM))._unsafeUnwrap().at(-1);
+    const data = manifest?.data as { parts: Array<{ id: string }> };
+    // The same revisions, but the part is not the event the manifest says it is.
     const appended = await store.appendToStream(
       SNAPSHOT_STREAM,
       [
         {
           id: randomUUID(),
           type: 'StatusProjectionSnapshot',
-          data: { ...(header?.data as object), snapshotId: 'another', parts: data.parts },
+          data: {
+            ...(manifest?.data as object),
+            parts: data.parts.map((part) => ({ ...part, id: randomUUID() })),
+          },
         },
       ],
       { kind: 'any' },
@@ -196,6 +209,99 @@ describe('the status projection’s durable checkpoint', () => {
       appended._unsafeUnwrap().nextExpectedRevision.toString(),
     );
     expect(await loadStatusSnapshot(store)).toBeNull();
+  });
+
+  it('writes only the services that changed since the last snapshot, and restores base and deltas to a full rebuild', async () => {
+    const store = createInMemoryEventStore();
+    const { projection, bus } = await running(store);
+    for (let i = 1; i <= 300; i++) await register(bus, `s${i}`, `Service ${i}`, 'x'.repeat(1_000));
+    await projection.caughtUp();
+    await projection.snapshot();
+    const afterBase = (await store.readStream(SNAPSHOT_STREAM))._unsafeUnwrap().length;
+    await edit(bus, 's7', { name: 'Haircut deluxe' });
+    await edit(bus, 's250', { durationMinutes: 45 });
+    await register(bus, 's301', 'Colouring');
+    await projection.caughtUp();
+    await projection.snapshot();
+    await projection.stop();
+
+    const written = (await store.readStream(SNAPSHOT_STREAM))._unsafeUnwrap().slice(afterBase);
+    const delta = written.filter((event) => event.type === 'StatusProjectionSnapshotPart');
+    expect(delta).toHaveLength(1);
+    const changed = (delta[0]?.data as { states: Array<{ serviceId: string }> }).states.map(
+      (s) => s.serviceId,
+    );
+    expect(changed).toEqual(['s7', 's250', 's301']);
+    const manifest = written.at(-1)?.data as { parts: Array<{ kind: string }> };
+    expect(manifest.parts.filter((part) => part.kind === 'base').length).toBeGreaterThan(0);
+    expect(manifest.parts.at(-1)?.kind).toBe('delta');
+
+    const restarted = await running(store);
+    // Registration order survives the restore (pages are cut by it).
+    expect(restarted.projection.services.all().map((state) => state.serviceId)).toEqual(
+      Array.from({ length: 301 }, (_, i) => `s${i + 1}`),
+    );
+    expect(
+      restarted.projection.services.all().sort((a, b) => a.serviceId.localeCompare(b.serviceId)),
+    ).toEqual(await rebuiltFromStreams(store));
+    await restarted.projection.stop();
+  });
+
+  it('writes a new base once the deltas would hold more than the base', async () => {
+    const store = createInMemoryEventStore();
+    const { projection, bus } = await running(store);
+    for (let i = 1; i <= 4; i++) await register(bus, `s${i}`, `Service ${i}`);
+    await projection.caughtUp();
+    await projection.snapshot();
+    for (let round = 1; round <= 3; round++) {
+      for (let i = 1; i <= 4; i++) await edit(bus, `s${i}`, { durationMinutes: 30 + round });
+      await projection.caughtUp();
+      await projection.snapshot();
+    }
+    await projection.stop();
+    const manifest = (await store.readStream(SNAPSHOT_STREAM))._unsafeUnwrap().at(-1)?.data as {
+      parts: Array<{ kind: string; chars: number }>;
+    };
+    const chars = (kind: string) =>
+      manifest.parts.filter((part) => part.kind === kind).reduce((sum, part) => sum + part.chars, 0);
+    expect(chars('delta')).toBeLessThanOrEqual(chars('base'));
+    const restored = await loadStatusSnapshot(store);
+    expect(restored?.states.map((state) => state.revision)).toEqual(
+      (await rebuiltFromStreams(store)).map((state) => state.revision),
+    );
+  });
+
+  it('keeps the previous snapshot restorable when a delta is cut short before its manifest', async () => {
+    const inner = createInMemoryEventStore();
+    let refuseManifest = false;
+    const refusing: EventStore['appendToStream'] = (...args) => {
+      if (refuseManifest && args[0] === SNAPSHOT_STREAM && args[1][0]?.type === 'StatusProjectionSnapshot')
+        return errAsync({ code: 'EVENTSTORE.UNAVAILABLE', message: 'connection lost' });
+      return inner.appendToStream(...args);
+    };
+    const store = storeWith(inner, { appendToStream: refusing });
+    const { projection, bus } = await running(store);
+    await register(bus, 's1', 'Haircut');
+    await register(bus, 's2', 'Beard trim');
+    await projection.caughtUp();
+    await projection.snapshot();
+    const revisionsOf = () => projection.services.all().map((state) => [state.serviceId, state.revision]);
+    const before = revisionsOf();
+    await edit(bus, 's1', { name: 'Haircut deluxe' });
+    await projection.caughtUp();
+    const after = revisionsOf();
+    expect(after).not.toEqual(before);
+    refuseManifest = true;
+    await projection.snapshot();
+    refuseManifest = false;
+
+    const restored = await loadStatusSnapshot(store);
+    expect(restored?.states.map((state) => [state.serviceId, state.revision])).toEqual(before);
+    // The next snapshot still writes what changed, on top of the snapshot that is in force.
+    await projection.snapshot();
+    const latest = await loadStatusSnapshot(store);
+    expect(latest?.states.map((state) => [state.serviceId, state.revision])).toEqual(after);
+    await projection.stop();
   });
 
   it('splits states into parts within the bound, in order, none empty', () => {

@@ -14,7 +14,7 @@ import { type DecisionStates, foldStream, type Versioned } from '../commands/com
 import { serviceDecider, teamSyncDecider } from '../commands/stream-deciders.js';
 import { fromRecorded } from '../services/event-codec.js';
 import { ServiceReadModel } from '../services/service-read-model.js';
-import { loadStatusSnapshot, saveStatusSnapshot } from './status-snapshots.js';
+import { StatusSnapshots } from './status-snapshots.js';
 import { TeamReadModel } from './team-read-model.js';
 
 /** How often the projection's durable checkpoint is written by default (docs/operations.md). */
@@ -58,6 +58,9 @@ export class StatusProjection {
   private snapshotDueAt: number;
   private snapshotting: Promise<void> | undefined;
   private snapshotTimer: NodeJS.Timeout | undefined;
+  /** Set once the start-up catch-up is done: from then on a snapshot every `snapshotEveryEvents` too. */
+  private following = false;
+  private readonly snapshots: StatusSnapshots;
 
   private readonly logger: Logger;
   private readonly newId: () => string;
@@ -65,6 +68,7 @@ export class StatusProjection {
   constructor(private readonly options: StatusProjectionOptions) {
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.newId = options.newId ?? randomUUID;
+    this.snapshots = new StatusSnapshots(options.store, this.newId);
     this.snapshotDueAt = this.snapshotEveryEvents;
     this.serviceStates = {
       cached: (stream) => {
@@ -122,30 +126,41 @@ export class StatusProjection {
   /** Restores the newest snapshot, then catches up with the store and follows it. */
   async start(): Promise<void> {
     if (this.subscription) throw new Error('StatusProjection.start() runs once');
-    const snapshot = await loadStatusSnapshot(this.options.store);
+    const snapshot = await this.snapshots.load();
     if (snapshot) {
       for (const state of snapshot.states) this.services.put(state);
       for (const team of snapshot.teams) this.teams.put(team);
     }
+    let replayed = 0;
     this.subscription = this.options.store.subscribe({
       streamPrefixes: [SERVICE_STREAM_PREFIX, TEAM_STREAM_PREFIX],
       ...(snapshot ? { after: snapshot.position } : {}),
       handler: async (event) => {
         await this.handle(event);
-        if (++this.handledSinceSnapshot >= this.snapshotDueAt) void this.snapshot();
+        replayed++;
+        // While catching up at start, only the timer snapshots (docs/events.md#snapshots).
+        if (++this.handledSinceSnapshot >= this.snapshotDueAt && this.following) void this.snapshot();
       },
       onError: (error) => this.logger.error({ err: error }, 'status projection stopped'),
     });
-    await this.subscription.caughtUp();
-    this.logger.info(
-      { services: this.services.size, fromSnapshot: Boolean(snapshot), replayed: this.handledSinceSnapshot },
-      'status projection caught up',
-    );
     this.snapshotTimer = setInterval(
       () => void this.snapshot(),
       this.options.snapshotEveryMs ?? SNAPSHOT_EVERY_MS,
     );
     this.snapshotTimer.unref();
+    try {
+      await this.subscription.caughtUp();
+    } catch (error) {
+      clearInterval(this.snapshotTimer);
+      throw error;
+    }
+    this.following = true;
+    this.logger.info(
+      { services: this.services.size, fromSnapshot: Boolean(snapshot), replayed },
+      'status projection caught up',
+    );
+    // What the catch-up folded is kept at once: a restart now starts from here.
+    if (this.handledSinceSnapshot >= this.snapshotEveryEvents) void this.snapshot();
   }
 
   /** Resolves once every event committed before the call is applied; rejects when the subscription failed. */
@@ -178,7 +193,7 @@ export class StatusProjection {
     if (!position || this.handledSinceSnapshot === 0) return;
     const handled = this.handledSinceSnapshot;
     try {
-      await saveStatusSnapshot(this.options.store, this.newId, {
+      await this.snapshots.save({
         position,
         states: this.services.all(),
         teams: this.teams.all(),
