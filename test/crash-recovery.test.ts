@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type CalcomSimulator, startCalcomSimulator } from '@calsync/calcom-simulator';
 import { type ServiceView, toCalcomValues } from '@calsync/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ServerProcess } from './support/crash-server-process.js';
+import { ClusterProcess } from './support/cluster-process.js';
+import { seededRandom } from './support/cluster-world.js';
 
 /**
  * docs/sync.md "no request is lost": the server is SIGKILLed at random moments while a driver keeps
@@ -22,18 +22,6 @@ const KILLS = 20;
 const MIN_EDITS = 300;
 const EDITORS = 4;
 const seed = Number(process.env.CRASH_SEED ?? Date.now() % 100_000);
-
-/** mulberry32: the kill moments and edits are reproducible from the seed. */
-function seeded(start: number): () => number {
-  let state = start >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Platform {
   constructor(readonly url: string) {}
@@ -53,7 +41,7 @@ class Platform {
 describe('crash recovery of the outbound sync', () => {
   let simulator: CalcomSimulator;
   let dir: string;
-  let server: ServerProcess;
+  let server: ClusterProcess;
 
   beforeAll(async () => {
     simulator = await startCalcomSimulator({
@@ -74,7 +62,7 @@ describe('crash recovery of the outbound sync', () => {
       reconciliation: { intervalMinutes: 0 },
     };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-    server = new ServerProcess(fileURLToPath(new URL('../apps/server/src/main.ts', import.meta.url)), {
+    server = new ClusterProcess('crash', {
       CALSYNC_CONFIG: join(dir, 'config.json'),
       DATA_DIR: join(dir, 'data'),
       LOG_LEVEL: 'info',
@@ -88,7 +76,7 @@ describe('crash recovery of the outbound sync', () => {
   });
 
   it(`every service ends synced with Cal.com holding the platform's values after ${KILLS} SIGKILLs (seed ${seed})`, async () => {
-    const random = seeded(seed);
+    const random = seededRandom(seed);
     let platform = new Platform(await server.start());
     const ids: string[] = [];
     for (let i = 0; i < SERVICES; i++) {

@@ -23,7 +23,7 @@ export interface Started {
 
 /**
  * The real server (`apps/server/src/main.ts`) as one node process of its own, so that its RSS is
- * the server's alone; started the way test/support/crash-server-process.ts starts it.
+ * the server's alone; started the way test/support/cluster-process.ts starts it.
  */
 export class ServerChild {
   private child: ChildProcess | undefined;

@@ -15,7 +15,7 @@ const POLL_MS = 50;
 
 /**
  * One calsync server as its own node process (what `pnpm start` runs), started the way
- * test/support/crash-server-process.ts does. Its log (pino JSON, the default level) goes to a
+ * test/support/cluster-process.ts does. Its log (pino JSON, the default level) goes to a
  * file rather than a pipe, so that reading it costs the load generator nothing; the server is
  * ready when the file holds "calsync listening" with its url.
  */

@@ -17,7 +17,7 @@ export interface ServerLogEntry {
 
 /**
  * One calsync instance of a cluster as a child process: `ServerProcess`
- * (test/support/crash-server-process.ts) — one node process, so a SIGKILL really kills the server,
+ * — one node process, so a SIGKILL really kills the server,
  * ready when it logs "calsync listening" — plus a listener on every JSON log line (the lease lines of
  * docs/operations.md) and a fresh `CALSYNC_INSTANCE_ID` per incarnation (`<name>-<n>`).
  */
