@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { openEventStore } from '@calsync/eventstore';
 import pg from 'pg';
 import { z } from 'zod';
+import { benchLabelSchema, benchServerUrl } from '../server/bench-env.js';
 import { startBenchHttpServer } from '../server/bench-server.js';
 import { count, machine, writeReadmeBlock } from '../server/readme-section.js';
 import { type SeedPlan, seed, seedOrder } from './seed.js';
@@ -27,14 +28,11 @@ const env = z
     BENCH_FEED_RUNS: z.coerce.number().int().positive().default(15),
     BENCH_FEED_BUDGET_MS: z.coerce.number().int().positive().default(30_000),
     BENCH_FEED_KEEP: z.enum(['0', '1']).default('0'),
-    BENCH_LABEL: z
-      .string()
-      .regex(/^[a-z0-9-]+$/)
-      .default('current'),
+    BENCH_LABEL: benchLabelSchema,
   })
   .parse(process.env);
 
-const serverUrl = env.BENCH_DATABASE_URL ?? env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
+const serverUrl = benchServerUrl(env);
 const keep = env.BENCH_FEED_KEEP === '1';
 const PAGE = 50;
 

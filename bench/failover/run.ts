@@ -21,6 +21,7 @@ import { startCalcomSimulator } from '@calsync/calcom-simulator';
 import { loadConfig, sha256Hex } from '@calsync/server';
 import pg from 'pg';
 import { z } from 'zod';
+import { benchServerUrl } from '../server/bench-env.js';
 import { count, machine, writeReadmeBlock } from '../server/readme-section.js';
 import { ServerProcess } from './server-process.js';
 
@@ -62,7 +63,7 @@ const teams = [
 ];
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-const databaseUrl = env.BENCH_DATABASE_URL ?? env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
+const databaseUrl = benchServerUrl(env);
 const schema = `ch_bench_failover_${process.pid}_${randomBytes(2).toString('hex')}`;
 const scratch = mkdtempSync(join(tmpdir(), 'calsync-bench-failover-'));
 const simulator = await startCalcomSimulator({

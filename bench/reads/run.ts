@@ -15,6 +15,7 @@ import { type CalcomSimulator, startCalcomSimulator } from '@calsync/calcom-simu
 import { createInMemoryEventStore, type EventStore, openEventStore } from '@calsync/eventstore';
 import pg from 'pg';
 import { z } from 'zod';
+import { benchLabelSchema } from '../server/bench-env.js';
 import { type BenchCompany, type BenchServer, startBenchServer } from '../server/bench-server.js';
 import { CountingStore, type ReaderTally, type Tally } from '../server/counting-store.js';
 import { count, machine, writeReadmeBlock } from '../server/readme-section.js';
@@ -25,10 +26,7 @@ const env = z
     BENCH_READS_EDITS: z.coerce.number().int().min(0).default(4),
     BENCH_DATABASE_URL: z.string().optional(),
     TEST_DATABASE_URL: z.string().optional(),
-    BENCH_LABEL: z
-      .string()
-      .regex(/^[a-z0-9-]+$/)
-      .default('current'),
+    BENCH_LABEL: benchLabelSchema,
   })
   .parse(process.env);
 

@@ -21,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { sha256Hex } from '@calsync/server';
 import pg from 'pg';
 import { z } from 'zod';
+import { benchLabelSchema, benchServerUrl } from '../server/bench-env.js';
 import { count, machine, writeReadmeBlock } from '../server/readme-section.js';
 import { companyOf, createTables, seedServices, serviceIdOf } from './seed-sql.js';
 import { ServerChild, type Started } from './server-child.js';
@@ -38,14 +39,11 @@ const env = z
     BENCH_SCALE_RUNS: z.coerce.number().int().min(10).default(300),
     BENCH_SCALE_EDITS: z.coerce.number().int().min(0).default(1000),
     BENCH_SCALE_KEEP: z.enum(['0', '1']).default('0'),
-    BENCH_LABEL: z
-      .string()
-      .regex(/^[a-z0-9-]+$/)
-      .default('current'),
+    BENCH_LABEL: benchLabelSchema,
   })
   .parse(process.env);
 
-const serverUrl = env.BENCH_DATABASE_URL ?? env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
+const serverUrl = benchServerUrl(env);
 const sizes = env.BENCH_SCALE_SIZES.split(',').map(Number);
 const SCHEMA = 'sc_scale';
 const LIST_PAGE = 100;

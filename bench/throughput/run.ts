@@ -23,6 +23,7 @@ import { sha256Hex } from '@calsync/server';
 import pg from 'pg';
 import { z } from 'zod';
 import { createBenchDatabase } from '../server/bench-database.js';
+import { benchLabelSchema, benchServerUrl } from '../server/bench-env.js';
 import { count, machine, writeReadmeBlock } from '../server/readme-section.js';
 import { editLoad, InstanceClients, type LoadResult } from './edit-load.js';
 import { BenchServerProcess } from './server-process.js';
@@ -43,10 +44,7 @@ const env = z
       .transform((list) => list.split(',').map(Number)),
     BENCH_TPUT_CPU_PROF: z.string().min(1).optional(),
     BENCH_TPUT_LOG_DIR: z.string().min(1).optional(),
-    BENCH_LABEL: z
-      .string()
-      .regex(/^[a-z0-9-]+$/)
-      .default('current'),
+    BENCH_LABEL: benchLabelSchema,
   })
   .parse(process.env);
 
@@ -58,7 +56,7 @@ const WARM_UP_SECONDS = 2;
 /** How long the other instances may take to see the registered services. */
 const CAUGHT_UP_WITHIN_MS = 30_000;
 
-const serverUrl = env.BENCH_DATABASE_URL ?? env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
+const serverUrl = benchServerUrl(env);
 const database = await createBenchDatabase(serverUrl, 'tp_bench_tput');
 const databaseUrl = database.url;
 const scratch = mkdtempSync(join(tmpdir(), 'calsync-bench-tput-'));
