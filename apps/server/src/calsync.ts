@@ -96,7 +96,7 @@ export class Calsync {
     this.directory = options.directory ?? new CalcomDirectory(config.companies, config.sync);
     this.teamLeases = new TeamLeases(
       this.store.leases,
-      () => this.directory.teams().map((access) => access.settings.teamId),
+      this.directory.teams().map((access) => access.settings.teamId),
       config.cluster,
       this.logger.child({ component: 'cluster', instanceId: config.cluster.instanceId }),
       () => this.clock().getTime(),

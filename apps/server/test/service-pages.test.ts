@@ -15,18 +15,30 @@ const stateOf = (serviceId: string, companyId: string, revision = 1) =>
     registeredAt: new Date(Date.UTC(2026, 0, 1) + Number(serviceId.slice(1))).toISOString(),
   }) as unknown as ServiceState;
 
-/** Every page of the company, following `lastSeq` until no page follows, as the route does. */
-function pages(model: ServiceReadModel, companyId: string, limit: number, keep: (id: string) => boolean) {
+/**
+ * Every page of the company, following `last` until no page follows, as the route does. `modelAt`
+ * says which read model answers each page (another instance's, say); `betweenPages` runs after each.
+ */
+function pages(
+  modelAt: ServiceReadModel | ((turn: number) => ServiceReadModel),
+  companyId: string,
+  limit: number,
+  keep: (id: string) => boolean = () => true,
+  betweenPages: (turn: number) => void = () => {},
+) {
   const result: string[][] = [];
   let after: string | null = null;
-  for (;;) {
+  for (let turn = 0; turn < 10_000; turn++) {
+    const model = typeof modelAt === 'function' ? modelAt(turn) : modelAt;
     const page: CompanyPage<string> = model.pageCompany(companyId, after, limit, (state) =>
       keep(state.serviceId) ? state.serviceId : undefined,
     );
     result.push(page.items);
     if (!page.more) return result;
     after = page.last;
+    betweenPages(turn);
   }
+  throw new Error('the listing kept answering another page');
 }
 
 describe('The services read model in pages (docs/http-contract.md, "Pagination")', () => {
@@ -73,20 +85,9 @@ describe('The services read model in pages (docs/http-contract.md, "Pagination")
           let next = 0;
           const add = () => model.put(stateOf(`s${next++}`, 'a'));
           for (let index = 0; index < initial; index++) add();
-          const seen: string[] = [];
-          let after: string | null = null;
-          for (let turn = 0; ; turn++) {
-            const page: CompanyPage<string> = model.pageCompany(
-              'a',
-              after,
-              limit,
-              (state) => state.serviceId,
-            );
-            seen.push(...page.items);
-            if (!page.more) break;
-            after = page.last;
+          const seen = pages(model, 'a', limit, undefined, (turn) => {
             for (let index = 0; index < (addedPerPage[turn] ?? 0); index++) add();
-          }
+          }).flat();
           expect(seen).toEqual(Array.from({ length: next }, (_, index) => `s${index}`));
         },
       ),
@@ -124,20 +125,7 @@ describe('The services read model in pages (docs/http-contract.md, "Pagination")
           for (const number of [...numbers].reverse()) other.put(stateOf(`s${number}`, 'a'));
           const ordered = [...numbers].sort((x, y) => x - y).map((number) => `s${number}`);
           // A page read on one instance continues on the other.
-          const seen: string[] = [];
-          let after: string | null = null;
-          for (let turn = 0; turn < 200; turn++) {
-            const model = turn % 2 === 0 ? one : other;
-            const page: CompanyPage<string> = model.pageCompany(
-              'a',
-              after,
-              limit,
-              (state) => state.serviceId,
-            );
-            seen.push(...page.items);
-            if (!page.more) break;
-            after = page.last;
-          }
+          const seen = pages((turn) => (turn % 2 === 0 ? one : other), 'a', limit).flat();
           expect(seen).toEqual(ordered);
         },
       ),

@@ -21,7 +21,7 @@ function cluster(size: number) {
   const instances = Array.from({ length: size }, (_, index) => {
     const leases = new TeamLeases(
       createStreamLeaseStore(store, { sessionTimeoutMs, now: () => now }),
-      () => TEAMS,
+      TEAMS,
       { instanceId: `instance-${index}`, leaseCheckMs: LEASE_CHECK_MS, takeoverMs: TAKEOVER_MS },
       pino({ level: 'silent' }),
       () => now,

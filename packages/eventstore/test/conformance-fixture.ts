@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import type { EventStore, NewEvent, RecordedEvent, SubscriptionOptions } from '../src/index.js';
 
 /** What every part of the conformance suite gets: the store under test, opened once per file. */
@@ -69,4 +70,16 @@ export const deferred = <T = void>() => {
     resolve = settle;
   });
   return { promise, resolve };
+};
+
+/** Drops the schemas a test file created on the PostgreSQL server (nothing when there are none). */
+export const dropSchemas = async (connectionString: string, schemas: readonly string[]): Promise<void> => {
+  if (schemas.length === 0) return;
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
 };

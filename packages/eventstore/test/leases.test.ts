@@ -7,6 +7,7 @@ import {
   createStreamLeaseStore,
   type EventStore,
 } from '../src/index.js';
+import { dropSchemas } from './conformance-fixture.js';
 
 /**
  * Leases (docs/operations.md, "Several instances"): at most one process holds a name; a process that
@@ -119,13 +120,7 @@ describe.skipIf(!connectionString)('leases on PostgreSQL (session advisory locks
 
   afterAll(async () => {
     await Promise.all([...stores].map((store) => store.close()));
-    const client = new pg.Client({ connectionString });
-    await client.connect();
-    try {
-      for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    } finally {
-      await client.end();
-    }
+    await dropSchemas(connectionString!, schemas);
   });
 
   it('lets one process hold a lease, frees it the moment that process closes its store', async () => {

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPostgresEventStore, expected, openEventStore, type RecordedEvent } from '../src/index.js';
 import { describeEventStoreConformance } from './conformance.js';
-import { deferred, INDEXED_DATA_FIELD, newEvent } from './conformance-fixture.js';
+import { deferred, dropSchemas, INDEXED_DATA_FIELD, newEvent } from './conformance-fixture.js';
 import { describeAppendIsolation } from './sql-append-isolation.js';
 
 const connectionString = process.env.TEST_DATABASE_URL;
@@ -22,14 +22,7 @@ const openStore = () => {
 };
 
 afterAll(async () => {
-  if (!connectionString || schemas.length === 0) return;
-  const client = new pg.Client({ connectionString });
-  await client.connect();
-  try {
-    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
-  }
+  if (connectionString) await dropSchemas(connectionString, schemas);
 });
 
 describeEventStoreConformance('postgres server', openStore, {

@@ -43,15 +43,17 @@ export class TeamLeases {
   private round: Promise<void> | undefined;
   private stopped = false;
   private readonly unlisten: () => void;
+  /** The teams with Cal.com credentials configured (fixed by the configuration). */
+  private readonly configured: ReadonlySet<number>;
 
   constructor(
     private readonly leases: LeaseStore,
-    /** The teams with Cal.com credentials configured. */
-    private readonly teamIds: () => readonly number[],
+    teamIds: readonly number[],
     private readonly settings: TeamLeaseSettings,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
   ) {
+    this.configured = new Set(teamIds);
     this.unlisten = leases.onLost(() => this.loseAll('the store ended the lease session'));
   }
 
@@ -65,7 +67,7 @@ export class TeamLeases {
    * without credentials are nobody's to hold: every instance records their failure alike.
    */
   owns(teamId: number): boolean {
-    if (!this.teamIds().includes(teamId)) return true;
+    if (!this.configured.has(teamId)) return true;
     if (!this.owned.has(teamId) || this.handing.has(teamId)) return false;
     if (!this.leases.shared) return true;
     return this.now() - this.confirmedAt < this.leaseTimeoutMs - this.settings.leaseCheckMs;
@@ -126,7 +128,7 @@ export class TeamLeases {
     this.forgetLost();
     if (this.stopped) return;
     const members = (await this.leases.members()).unwrapOr(1);
-    const teams = [...this.teamIds()];
+    const teams = [...this.configured];
     const share = Math.ceil(teams.length / Math.max(1, members));
     const mine = (teamId: number) => rank(this.settings.instanceId, teamId);
     const byRank = teams.sort((a, b) => (mine(a) < mine(b) ? 1 : mine(a) > mine(b) ? -1 : 0));
